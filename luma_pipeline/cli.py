@@ -1,0 +1,129 @@
+"""What every step's `main` shares: settings, logging, the connection, the schema, the step lock,
+the run log and the exit codes of DESIGN.md."""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .config import ConfigError, Settings, load_settings
+from .database import apply_schema, connect, try_lock_step
+from .logs import redact, setup_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
+
+
+class StepFailed(Exception):
+    """A step could not do its work; the message says why in one line (already redacted)."""
+
+
+@dataclass
+class StepResult:
+    """How a step ended: its counts, its one summary line, and whether part of it failed."""
+
+    summary: str
+    counts: dict = field(default_factory=dict)
+    failed: bool = False
+
+
+@dataclass
+class StepContext:
+    """What a step's body gets: the settings and the run's one connection."""
+
+    settings: Settings
+    conn: object
+    dry_run: bool = False
+
+
+def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: bool = False,
+             required: tuple[str, ...] = ()) -> int:
+    """Run one pipeline step and return its exit code: 0 ok, 1 failure, 2 usage, 75 busy.
+
+    `required` names the environment variables the step cannot start without."""
+    try:
+        settings = load_settings()
+        settings.require(*required)
+    except ConfigError as exc:
+        setup_logging()
+        log.error("%s: configuration: %s", step, exc)
+        return EXIT_USAGE
+    setup_logging(settings.log_level, settings.secrets())
+    _terminate_cleanly_on_sigterm()
+    conn = None
+    try:
+        conn = connect(settings)
+        apply_schema(conn)
+        if not try_lock_step(conn, step):
+            log.error("%s: another run of this step holds its lock; exiting (busy)", step)
+            return EXIT_BUSY
+        return _run_logged(step, body, StepContext(settings, conn, dry_run))
+    except ConfigError as exc:
+        log.error("%s: configuration: %s", step, exc)
+        return EXIT_USAGE
+    except Exception as exc:  # the last line of defence: one readable line, nothing leaked
+        log.error("%s FAILED: %s", step, redact(_one_line(exc), settings.secrets()))
+        log.debug("traceback", exc_info=True)
+        return EXIT_FAILURE
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext) -> int:
+    run_id = None if ctx.dry_run else _start_run(ctx.conn, step)
+    try:
+        result = body(ctx)
+    except ConfigError:
+        _finish_run(ctx.conn, run_id, "failed", {}, "configuration")
+        raise
+    except Exception as exc:
+        ctx.conn.rollback()
+        message = redact(_one_line(exc), ctx.settings.secrets())
+        _finish_run(ctx.conn, run_id, "failed", {}, message)
+        log.error("%s FAILED: %s", step, message)
+        log.debug("traceback", exc_info=True)
+        return EXIT_FAILURE
+    _finish_run(ctx.conn, run_id, "failed" if result.failed else "ok", result.counts, result.summary)
+    log.info("%s%s: %s", step, " (dry run, nothing written)" if ctx.dry_run else "", result.summary)
+    return EXIT_FAILURE if result.failed else EXIT_OK
+
+
+def _start_run(conn, step: str) -> int:
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO run_log (step) VALUES (%s) RETURNING id", (step,))
+        return cur.fetchone()[0]
+
+
+def _finish_run(conn, run_id: int | None, status: str, counts: dict, message: str) -> None:
+    if run_id is None:
+        return
+    with conn, conn.cursor() as cur:
+        cur.execute("""UPDATE run_log SET finished_at = now(), status = %s, counts = %s, message = %s
+                       WHERE id = %s""", (status, json.dumps(counts), message, run_id))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if text else type(exc).__name__
+
+
+def _terminate_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so open transactions roll back, temporary files vanish and
+    the embedded PostgreSQL is stopped (Python's default would skip all of that)."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (a test runner's worker): leave it alone
+        pass
+
+
+def print_path(path) -> None:
+    """Put one written file's path on stdout (the only thing a step prints there)."""
+    sys.stdout.write(f"{path}\n")
+    sys.stdout.flush()

