@@ -25,6 +25,8 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance integer;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_data jsonb;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_taken boolean;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_imported_at timestamptz;
+-- When the guest list imported last was exported: an older export never overwrites a newer one.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_exported_at timestamptz;
 -- synced: as first seen at Luma; changed: Luma changed it since; source_deleted: gone from Luma
 -- (kept, with its attendance history).
 ALTER TABLE events ADD COLUMN IF NOT EXISTS sync_status text NOT NULL DEFAULT 'synced';
@@ -98,6 +100,20 @@ CREATE TABLE IF NOT EXISTS match_review (
     status text NOT NULL DEFAULT 'open',
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX IF NOT EXISTS match_review_once
+    ON match_review (event_id, person_id, candidate_person_id);
+-- The open review items side by side, as an organiser reads them.
+CREATE OR REPLACE VIEW match_review_open AS
+SELECT r.id AS review_id, e.name AS event, r.reason, r.score,
+       n.id AS new_person_id, concat_ws(' ', n.first_name, n.last_name) AS new_person,
+       n.email AS new_email, n.phone AS new_phone,
+       c.id AS candidate_id, concat_ws(' ', c.first_name, c.last_name) AS candidate,
+       c.email AS candidate_email, c.phone AS candidate_phone, r.source_file, r.created_at
+FROM match_review r
+JOIN people n ON n.id = r.person_id
+JOIN people c ON c.id = r.candidate_person_id
+LEFT JOIN events e ON e.id = r.event_id
+WHERE r.status = 'open';
 
 -- The run log: one row per step per run.
 CREATE TABLE IF NOT EXISTS run_log (

@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+import phonenumbers
 from dotenv import find_dotenv, load_dotenv
+
+from .demographics import parse_question_map
 
 DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
 
@@ -20,10 +23,10 @@ class ConfigError(Exception):
 class Settings:
     """Everything the scripts read from the environment, with its default."""
 
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
     pg_configured: bool = False  # libpq's PG* variables name a server (PGHOST set)
     pgdata: Path = Path(".pgdata")
-    luma_api_key: str | None = None
+    luma_api_key: str | None = field(default=None, repr=False)
     luma_api_base_url: str = DEFAULT_LUMA_API_BASE_URL
     luma_max_requests_per_minute: float = 150.0
     luma_rate_limit_wait_seconds: float = 60.0
@@ -34,6 +37,10 @@ class Settings:
     csv_dir: Path = Path("analysis_outputs/luma_csv")
     settle_hours: float = 24.0
     tag_categories: Mapping[str, str] = field(default_factory=dict)
+    default_phone_region: str = "US"
+    fuzzy_name_threshold: float = 90.0
+    question_fields: tuple[tuple[str, str], ...] = ()
+    academic_year_start_month: int = 8
     log_level: str = "INFO"
 
     def secrets(self) -> list[str]:
@@ -73,8 +80,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         csv_dir=Path(env.get("CSV_DIR", str(output_dir / "luma_csv"))),
         settle_hours=_number(env, "SETTLE_HOURS", 24, minimum=0),
         tag_categories=parse_tag_categories(env.get("LUMA_TAG_CATEGORY_MAP", "")),
+        default_phone_region=_phone_region(env.get("DEFAULT_PHONE_REGION", "US")),
+        fuzzy_name_threshold=_number(env, "FUZZY_NAME_THRESHOLD", 90, minimum=50),
+        question_fields=_question_fields(env.get("QUESTION_FIELD_MAP", "")),
+        academic_year_start_month=_month(env),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
     )
+
+
+def _phone_region(region: str) -> str:
+    region = region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"DEFAULT_PHONE_REGION={region!r} is not a two-letter region code such as US or GB")
+    return region
+
+
+def _question_fields(text: str) -> tuple[tuple[str, str], ...]:
+    try:
+        return parse_question_map(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _month(env: Mapping[str, str]) -> int:
+    month = int(_number(env, "ACADEMIC_YEAR_START_MONTH", 8, minimum=1, whole=True))
+    if month > 12:
+        raise ConfigError(f"ACADEMIC_YEAR_START_MONTH={month} is not a month (1-12)")
+    return month
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float,

@@ -6,8 +6,10 @@ in UTC with milliseconds and `Z`, and the registration questions as extra column
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -25,6 +27,20 @@ EXPORT_COLUMNS = (
     "eth_address", "solana_address", "survey_response_rating", "survey_response_feedback",
     "ticket_type_id", "ticket_name",
 )
+_API_ID_ERA = ("api_id", "name", "first_name", "last_name", "email", "phone_number", "created_at",
+               "approval_status", "checked_in_at", "custom_source", "qr_code_url", "amount",
+               "amount_tax", "amount_discount", "currency", "coupon_code", "eth_address",
+               "solana_address", "survey_response_rating", "survey_response_feedback",
+               "ticket_type_id", "ticket_name")
+# The fixed columns of every header generation seen (LUMA_API.md §7); the reader needs none of
+# this (it finds columns by name), the tests write a file of each.
+HEADER_GENERATIONS = {
+    "2025-mid api_id (reported order)": _API_ID_ERA[:8] + ("custom_source", "checked_in_at") + _API_ID_ERA[10:],
+    "2025-10 api_id": _API_ID_ERA,
+    "2026-04 guest_id utm_source": ("guest_id",) + _API_ID_ERA[1:9] + (
+        "utm_source", "referrer", "referred_by") + _API_ID_ERA[10:],
+    "2026-09 guest_id 35 columns": EXPORT_COLUMNS,
+}
 # Our files add Luma's user id, which Luma's own exports lack, beside the guest id, so that every
 # column after `ticket_name` is still a registration question.
 SYNC_COLUMNS = EXPORT_COLUMNS[:1] + ("user_id",) + EXPORT_COLUMNS[1:]
@@ -85,3 +101,119 @@ def write_guest_csv(path: Path, guests: list[dict]) -> None:
 def pending_csvs(csv_dir: Path, luma_event_id: str) -> list[Path]:
     """Guest lists of one event waiting in `csv_dir` to be imported."""
     return sorted(p for p in csv_dir.glob(f"{luma_event_id}_*.csv") if p.is_file())
+
+
+# -- reading any generation of the export ---------------------------------------------------------
+
+# Every fixed column of every header generation (LUMA_API.md §7), and ours. Columns are found by
+# name, never by position; other columns are registration questions.
+KNOWN_COLUMNS = frozenset(SYNC_COLUMNS) | {"api_id", "custom_source"}
+GUEST_ID_COLUMNS = ("guest_id", "api_id")
+NAME_COLUMNS = ("name", "first_name", "last_name")
+BINARY_SAMPLE = 8192
+
+
+class GuestFileError(Exception):
+    """A file that cannot be imported as a guest list; the message says what is wrong with it."""
+
+
+@dataclass
+class GuestFile:
+    """A guest-list CSV read into rows keyed by column name (values cleaned of NUL bytes)."""
+
+    path: Path
+    columns: list[str]
+    questions: list[str]
+    rows: list[tuple[int, dict]]  # (row number as a spreadsheet shows it, values)
+
+    def column(self, *names: str) -> str | None:
+        """The first of `names` that this file has."""
+        return next((n for n in names if n in self.columns), None)
+
+
+def read_guest_csv(path: Path) -> GuestFile:
+    """Read a Luma guest-list CSV of any header generation. Raises GuestFileError."""
+    text = _decode(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise GuestFileError(f"{path.name}: the file is empty") from None
+    except csv.Error as exc:
+        raise GuestFileError(f"{path.name}: the header row is not CSV ({exc})") from None
+    columns = _unique([h.strip() for h in header])
+    missing = _missing_columns(columns)
+    if missing:
+        raise GuestFileError(f"{path.name}: not a Luma guest list: missing column(s) "
+                             + ", ".join(missing) + f" (found: {', '.join(columns[:12]) or 'none'})")
+    rows = []
+    try:
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(columns):
+                raise GuestFileError(f"{path.name}: row {number} has {len(values)} values but the "
+                                     f"header has {len(columns)} columns")
+            rows.append((number, dict(zip(columns, values))))
+    except csv.Error as exc:
+        raise GuestFileError(f"{path.name}: row {reader.line_num}: not valid CSV ({exc})") from None
+    return GuestFile(path, columns, _questions(columns), rows)
+
+
+_CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 13})
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    sample = raw[:BINARY_SAMPLE]
+    if len(sample.translate(None, delete=_CONTROL_BYTES)) < len(sample) * 0.95:
+        raise GuestFileError(f"{path.name}: not a CSV file (binary content)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GuestFileError(f"{path.name}: not UTF-8 text (byte {exc.start}); export it from Luma "
+                             "again, or save it as 'CSV UTF-8'") from None
+    return text.replace("\x00", "")
+
+
+def _unique(columns: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for name in columns:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _missing_columns(columns: list[str]) -> list[str]:
+    missing = []
+    if not any(c in columns for c in GUEST_ID_COLUMNS):
+        missing.append("guest_id (or api_id)")
+    for required in ("email", "approval_status"):
+        if required not in columns:
+            missing.append(required)
+    if not any(c in columns for c in NAME_COLUMNS):
+        missing.append("name (or first_name/last_name)")
+    return missing
+
+
+def _questions(columns: list[str]) -> list[str]:
+    """Registration questions: the columns after `ticket_name`, else every unknown column."""
+    if "ticket_name" in columns:
+        return columns[columns.index("ticket_name") + 1:]
+    return [c for c in columns if c not in KNOWN_COLUMNS]
+
+
+_OUR_STAMP = re.compile(r"_guests_(\d{8}T\d{6}Z)")
+_LUMA_STAMP = re.compile(r"Guests[ _-]+(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})", re.IGNORECASE)
+
+
+def export_time_from_name(name: str) -> datetime | None:
+    """When a guest list was exported, from its file name: ours (`_guests_20261121T114005Z`) or
+    Luma's (`<Event> - Guests - 2026-02-26-18-17-47.csv`, taken as UTC); None when neither."""
+    ours = _OUR_STAMP.search(name)
+    if ours:
+        return datetime.strptime(ours.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    luma = _LUMA_STAMP.search(name)
+    if luma:
+        return datetime.strptime(luma.group(1), "%Y-%m-%d-%H-%M-%S").replace(tzinfo=timezone.utc)
+    return None

@@ -1,0 +1,95 @@
+"""How a guest's identifiers are written down for comparison: emails, phones, names (pure)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+from rapidfuzz.distance import OSA
+from nicknames import NickNamer
+
+from .text import clean_text
+
+_NON_LETTERS = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_email(value: object) -> str | None:
+    """An email trimmed and case-folded; None when it is not an address (no `@`)."""
+    text = clean_text(value)
+    if not text:
+        return None
+    email = _SPACES.sub("", text).casefold()
+    return email if "@" in email.strip("@") else None
+
+
+def normalize_phone(value: object, region: str = "US") -> str | None:
+    """A phone number in E.164 (`+16175550100`), read as `region` when it has no country code;
+    None when it is not a possible number."""
+    text = clean_text(value)
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def fold_name(value: object) -> str:
+    """A name with case, accents, punctuation and spacing folded away (`José  Álvarez` → `jose alvarez`)."""
+    text = clean_text(value) or ""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = _NON_LETTERS.sub(" ", text.replace("-", " ").replace("'", ""))
+    return _SPACES.sub(" ", text).strip()
+
+
+def split_name(name: object, first: object = None, last: object = None) -> tuple[str | None, str | None]:
+    """(first name, last name) from the separate columns, else from the full name: the first word
+    is the first name and the rest the last name; a one-word name is a first name."""
+    first, last = clean_text(first), clean_text(last)
+    if first or last:
+        return first, last
+    words = (clean_text(name) or "").split()
+    if not words:
+        return None, None
+    return words[0], " ".join(words[1:]) or None
+
+
+@lru_cache(maxsize=None)
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+@lru_cache(maxsize=100_000)
+def name_forms(folded_first: str) -> frozenset[str]:
+    """A folded first name with its nicknames and the names it is a nickname of (Bob ↔ Robert)."""
+    namer = _nicknamer()
+    return frozenset({folded_first} | namer.canonicals_of(folded_first) | namer.nicknames_of(folded_first))
+
+
+def same_first_name(a: str, b: str) -> bool:
+    """True when two folded first names are equal or one is a nickname of the other."""
+    return a == b or b in name_forms(a) or a in name_forms(b)
+
+
+@lru_cache(maxsize=None)
+def _known_first_names() -> frozenset[str]:
+    namer = _nicknamer()
+    return frozenset(namer.canonical_lookup) | frozenset(namer.nickname_lookup)
+
+
+def first_names_compatible(a: str, b: str) -> bool:
+    """True when two folded first names may be the same person's: equal, nicknames of each other,
+    or one a typo of the other (one edit apart). Two different real names (Mark, Mary; Jon, Joan)
+    are never a typo of each other."""
+    if same_first_name(a, b):
+        return True
+    known = _known_first_names()
+    if a in known and b in known:
+        return False
+    return min(len(a), len(b)) >= 3 and OSA.distance(a, b) <= 1
