@@ -24,6 +24,9 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS cost numeric(12, 2);
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance integer;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_data jsonb;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_taken boolean;
+-- true when analyze.py (not the organiser) set attendance_taken = false because nobody checked in;
+-- analyze recomputes its own flag every run, while the organiser's setting always wins.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_taken_auto boolean NOT NULL DEFAULT false;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_imported_at timestamptz;
 -- When the guest list imported last was exported: an older export never overwrites a newer one.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_exported_at timestamptz;

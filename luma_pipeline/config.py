@@ -41,6 +41,7 @@ class Settings:
     fuzzy_name_threshold: float = 90.0
     question_fields: tuple[tuple[str, str], ...] = ()
     academic_year_start_month: int = 8
+    party_category: str = "party"
     log_level: str = "INFO"
 
     def secrets(self) -> list[str]:
@@ -84,6 +85,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fuzzy_name_threshold=_number(env, "FUZZY_NAME_THRESHOLD", 90, minimum=50),
         question_fields=_question_fields(env.get("QUESTION_FIELD_MAP", "")),
         academic_year_start_month=_month(env),
+        party_category=env.get("PARTY_CATEGORY", "party").strip().lower(),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
     )
 

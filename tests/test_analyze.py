@@ -1,0 +1,278 @@
+"""analyze.py on a small hand-made community whose every number is worked out by hand below."""
+from __future__ import annotations
+
+import csv
+import struct
+from datetime import datetime, timedelta, timezone
+
+import psycopg2
+import pytest
+
+import analyze
+from luma_pipeline.charts import shorten
+from luma_pipeline.database import apply_schema
+
+UTC = timezone.utc
+NOW = datetime.now(UTC)
+
+# Ten settled events E1..E10 (every 20 days, the last 3 days ago) and one still to come (E11).
+EVENTS = [  # name, category
+    ("Welcome Workshop", "workshop"), ("Autumn Social", "social"), ("Halloween Party", "party"),
+    ("Git Workshop", "workshop"), ("Founders Talk", "talk"), ("Winter Party", "party"),
+    ("Board Game Social", "social"), ("Python Workshop", "workshop"), ("Spring Hackathon", "hackathon"),
+    ("End of Year Social", "social"), ("Next Month's Social", "social"),
+]
+# One line per person, one letter per event E1..E11:
+#   A approved, checked in · a approved, no check-in · d declined but checked in · D declined
+#   W waitlist · P pending approval · I invited · . not a guest
+# E5 has RSVPs but nobody checked in (attendance not taken: flagged, metrics NULL).
+GRID = {
+    "P1":  "AAAAaAAAAAa",  # the regular
+    "P2":  "A..A...A...",
+    "P3":  "aA.........",  # first event E2, after a no-show at E1
+    "P4":  "..A..A.....",
+    "P5":  "..A........",
+    "P6":  "..d........",  # declined, checked in anyway: attended
+    "P7":  "....a....A.",  # RSVPed to the flagged E5, first attended E10
+    "P8":  "W..A.......",
+    "P9":  "......AAA..",
+    "P10": ".........A.",
+    "P11": "A..........",
+    "P12": "AA.........",
+    "P13": "D..........",
+    "P14": "I..........",
+    "P15": "Pa.........",  # first RSVP at E2, never attended
+    "P16": "a..........",
+    "P17": ".........a.",
+    "P18": ".....A.A...",
+    "P19": "........AA.",
+    "P20": ".A.........",
+    "P21": "...Aa......",
+    "P22": "......A....",
+    "P23": "......aA...",
+    "P24": "........A..",
+    "P25": "A.A..A...A.",
+    "P26": "....a......",
+    "P27": ".........W.",
+    "P28": ".A....A....",
+    "P29": "...........",
+    "P30": "..........a",
+}
+FEMALE = {"P1", "P2", "P4", "P6", "P9", "P12", "P18", "P22", "P25"}
+MALE = {"P3", "P5", "P8", "P10", "P11", "P19", "P20", "P24", "P28"}
+STATUS = {"A": "approved", "a": "approved", "d": "declined", "D": "declined", "W": "waitlist",
+          "P": "pending_approval", "I": "invited"}
+
+# Worked out by hand from GRID (the test's own table):
+# event: RSVPs, attendees, first-time attendees, returned later, return rate %, conversion %,
+#        first-time RSVPs who never attended
+EXPECTED = {
+    "E1":  (7, 5, 5, 4, 80.00, 71.43, 1),     # never-attended first RSVP: P16
+    "E2":  (6, 5, 3, 2, 40.00, 83.33, 1),     # first-timers P3 P20 P28; returned P1 P28; P15
+    "E3":  (5, 5, 3, 3, 60.00, 100.00, 0),    # P6 declined but attended counts as RSVP and attendee
+    "E4":  (4, 4, 2, 2, 50.00, 100.00, 0),    # P21's return to E5 does not count (E5 not counted)
+    "E5":  (4, None, None, None, None, None, 1),  # flagged; P26 never attended
+    "E6":  (4, 4, 1, 3, 75.00, 100.00, 0),
+    "E7":  (5, 4, 2, 2, 50.00, 80.00, 0),
+    "E8":  (5, 5, 1, 2, 40.00, 100.00, 0),
+    "E9":  (4, 4, 2, 2, 50.00, 100.00, 0),
+    "E10": (6, 5, 2, 0, None, 83.33, 1),      # the newest: nothing later, return rate NULL
+}
+EXPECTED_SUMMARY = {
+    "people": "30", "events": "10", "events_with_attendance": "9", "rsvps": "50",
+    "attendances": "41", "unique_rsvpers": "25", "unique_attendees": "21",
+    "overall_conversion_pct": "89.13",   # 41 / (50 - 4 RSVPs of the flagged E5)
+    "events_per_attendee": "1.95",       # 41 / 21
+    "first_timer_share_pct": "51.22",    # 21 / 41
+    "average_return_rate_pct": "55.63",  # (80+40+60+50+75+50+40+50) / 8 = 55.625
+    "female_share_pct": "47.37",         # 9 of 19 attendees with a known gender
+}
+EXPECTED_CATEGORIES = {  # first-time attendees by their first event's category: never, 1, 2, 3+
+    "workshop": [4, 1, 1, 2], "social": [5, 1, 1, 0], "party": [2, 2, 0, 0],
+    "hackathon": [1, 1, 0, 0],
+}
+EXPECTED_CONVERSION = {  # events attended: (all events, excluding parties)
+    "0": (4, 4), "1": (12, 11), "2": (5, 4), "3": (2, 2), "4": (1, 0), "7": (0, 1), "9": (1, 0),
+}
+
+
+@pytest.fixture
+def community(db, database_url):
+    """GRID stored as luma_sync.py and the importer would store it; returns {E1: id}."""
+    conn = psycopg2.connect(database_url)
+    apply_schema(conn)
+    conn.close()
+    ids = {}
+    with db.cursor() as cur:
+        for n, (name, category) in enumerate(EVENTS, start=1):
+            start = NOW - timedelta(days=3 + 20 * (10 - n), hours=3)
+            cur.execute("INSERT INTO events (luma_event_id, name, start_at, end_at, timezone, category) "
+                        "VALUES (%s, %s, %s, %s, 'America/New_York', %s) RETURNING id",
+                        (f"evt-hand{n:011d}", name, start, start + timedelta(hours=2), category))
+            ids[f"E{n}"] = cur.fetchone()[0]
+        for person, row in GRID.items():
+            gender = "female" if person in FEMALE else "male" if person in MALE else None
+            gender = "non-binary" if person == "P21" else gender
+            cur.execute("INSERT INTO people (first_name, last_name, gender) VALUES (%s, 'Hand', %s) "
+                        "RETURNING id", (person, gender))
+            person_id = cur.fetchone()[0]
+            for n, mark in enumerate(row, start=1):
+                if mark != ".":
+                    cur.execute("INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at) "
+                                "VALUES (%s, %s, %s, %s)", (ids[f"E{n}"], person_id, STATUS[mark],
+                                                            NOW if mark in "Ad" else None))
+    return ids
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def png_size(path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def number(text: str):
+    return None if text == "" else float(text)
+
+
+def test_every_metric_of_the_hand_made_community(community, db, tmp_path):
+    out = tmp_path / "report"
+    assert analyze.main(["--outdir", str(out)]) == 0
+
+    with db.cursor() as cur:
+        cur.execute("SELECT id, attendance, attendance_data, attendance_taken FROM events")
+        rows = {event_id: (attendance, data, taken) for event_id, attendance, data, taken in cur.fetchall()}
+    for event, (rsvps, attendees, first, returned, return_rate, conversion, _) in EXPECTED.items():
+        attendance, data, taken = rows[community[event]]
+        assert attendance == attendees, event
+        assert {k: data[k] for k in ("total_rsvps", "total_attendees", "first_time_attendees",
+                                     "returned_later", "return_rate", "conversion_rate")} == {
+            "total_rsvps": rsvps, "total_attendees": attendees, "first_time_attendees": first,
+            "returned_later": returned, "return_rate": return_rate, "conversion_rate": conversion}, event
+        assert data["computed_at"]
+        assert taken is (False if event == "E5" else None), event
+    assert rows[community["E1"]][1]["status_counts"] == {
+        "approved": 7, "declined": 1, "invited": 1, "pending_approval": 1, "waitlist": 1}
+    assert rows[community["E11"]] == (None, None, None)  # not settled: nothing written
+
+    retention = {r["event"]: r for r in read_csv(out / "retention_by_event.csv")}
+    new_members = {r["event"]: r for r in read_csv(out / "new_members_by_event.csv")}
+    for n, (event, expected) in enumerate(EXPECTED.items()):
+        name = EVENTS[n][0]
+        rsvps, attendees, first, returned, return_rate, _, never = expected
+        assert [number(retention[name][c]) for c in ("rsvps", "attendees", "returned_later",
+                                                      "return_rate_pct")] == [
+            rsvps, attendees, returned, return_rate], event
+        assert [number(new_members[name][c]) for c in ("rsvps", "attendees", "first_time_attendees",
+                                                        "first_time_rsvps_never_attended")] == [
+            rsvps, attendees, first, never], event
+    assert list(retention) == [name for name, _ in EVENTS[:10]]  # date order; E11 not settled
+
+    categories = {r["category"]: [int(r[c]) for c in ("never came back", "came back once",
+                                                       "came back twice", "came back 3+ times")]
+                  for r in read_csv(out / "new_members_by_category.csv")}
+    assert categories == {**EXPECTED_CATEGORIES, "talk": [0, 0, 0, 0]}
+    assert {r["stage"]: int(r["people"]) for r in read_csv(out / "party_funnel.csv")} == {
+        "RSVPs": 9, "attendees": 9, "first-timers": 4, "first-timers who came back": 2}
+    conversion = {r["events attended"]: (int(r["all events"]), int(r["excluding parties"]))
+                  for r in read_csv(out / "rsvp_conversion.csv")}
+    assert {k: v for k, v in conversion.items() if v != (0, 0)} == EXPECTED_CONVERSION
+    assert {r["metric"]: r["value"] for r in read_csv(out / "summary_stats.csv")} == EXPECTED_SUMMARY
+
+
+def test_charts_are_real_images_and_the_page_holds_them(community, tmp_path):
+    out = tmp_path / "report"
+    assert analyze.main(["--outdir", str(out)]) == 0
+    for stem in ("retention_by_event", "new_members_by_event", "new_members_by_category",
+                 "party_funnel", "rsvp_conversion"):
+        width, height = png_size(out / f"{stem}.png")
+        assert 1200 <= width <= 4500 and 600 <= height <= 1200, stem  # 150 dpi
+    assert png_size(out / "retention_by_event.png") == (1500, 930)  # 10 in x 6.2 in at 150 dpi
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 5
+    assert "http://" not in page and "https://" not in page  # opens with no network
+    assert "from 10 settled events" in page and "Founders Talk" in page
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{s}.{x}" for s in ("retention_by_event", "new_members_by_event", "new_members_by_category",
+                              "party_funnel", "rsvp_conversion") for x in ("png", "csv")]
+        + ["summary_stats.csv", "index.html"])  # no temporary file left
+
+
+def test_a_second_run_changes_nothing(community, db, tmp_path):
+    assert analyze.main(["--outdir", str(tmp_path / "a")]) == 0
+    with db.cursor() as cur:
+        cur.execute("SELECT id, attendance, attendance_data, attendance_taken, updated_at FROM events ORDER BY id")
+        first = cur.fetchall()
+    assert analyze.main(["--outdir", str(tmp_path / "b")]) == 0
+    with db.cursor() as cur:
+        cur.execute("SELECT id, attendance, attendance_data, attendance_taken, updated_at FROM events ORDER BY id")
+        assert cur.fetchall() == first
+    assert (tmp_path / "a" / "summary_stats.csv").read_text() == (tmp_path / "b" / "summary_stats.csv").read_text()
+
+
+def test_the_organisers_flag_wins(community, db, tmp_path):
+    with db.cursor() as cur:  # "nobody came to the talk": attendance was taken, 0 attendees
+        cur.execute("UPDATE events SET attendance_taken = true WHERE id = %s", (community["E5"],))
+    assert analyze.main(["--outdir", str(tmp_path)]) == 0
+    with db.cursor() as cur:
+        cur.execute("SELECT attendance, attendance_data ->> 'conversion_rate', attendance_taken "
+                    "FROM events WHERE id = %s", (community["E5"],))
+        assert cur.fetchone() == (0, "0.0", True)
+
+
+def test_check_ins_imported_later_lift_analyzes_own_flag(community, db, tmp_path):
+    assert analyze.main(["--outdir", str(tmp_path)]) == 0
+    with db.cursor() as cur:
+        cur.execute("UPDATE attendance SET checked_in_at = now() WHERE event_id = %s", (community["E5"],))
+    assert analyze.main(["--outdir", str(tmp_path)]) == 0
+    with db.cursor() as cur:
+        cur.execute("SELECT attendance, attendance_taken, attendance_taken_auto FROM events WHERE id = %s",
+                    (community["E5"],))
+        assert cur.fetchone() == (4, None, False)
+
+
+def test_empty_database_gives_the_same_files_saying_so(database_url, tmp_path):
+    out = tmp_path / "report"
+    assert analyze.main(["--outdir", str(out)]) == 0
+    assert len(list(out.glob("*.png"))) == 5
+    assert "No data yet" in (out / "index.html").read_text()
+    summary = {r["metric"]: r["value"] for r in read_csv(out / "summary_stats.csv")}
+    assert summary["events"] == "0" and summary["overall_conversion_pct"] == ""
+
+
+def test_no_party_events_says_so(community, db, tmp_path):
+    with db.cursor() as cur:
+        cur.execute("UPDATE events SET category = 'social' WHERE category = 'party'")
+    assert analyze.main(["--outdir", str(tmp_path)]) == 0
+    assert read_csv(tmp_path / "party_funnel.csv") == [{"": "0", "note": "no party events yet"}]
+
+
+def test_many_events_keep_labels_apart(db, database_url, tmp_path):
+    conn = psycopg2.connect(database_url)
+    apply_schema(conn)
+    conn.close()
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO people (first_name) VALUES ('Solo') RETURNING id")
+        person = cur.fetchone()[0]
+        for n in range(100):
+            cur.execute("INSERT INTO events (name, start_at, timezone) VALUES (%s, %s, 'Europe/Berlin') "
+                        "RETURNING id", (f"A rather long event name number {n} for the axis",
+                                         NOW - timedelta(days=300 - n)))
+            cur.execute("INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at) "
+                        "VALUES (%s, %s, 'approved', now())", (cur.fetchone()[0], person))
+    assert analyze.main(["--outdir", str(tmp_path)]) == 0
+    width, _ = png_size(tmp_path / "retention_by_event.png")
+    assert width == 28 * 150  # wide enough, labels thinned to every 3rd
+
+
+@pytest.mark.parametrize("name, limit, expected", [
+    ("Short", 26, "Short"),
+    ("From Dorm Room to Series A: Lessons Learned", 26, "From Dorm Room to Series…"),
+    ("Supercalifragilisticexpialidocious Night", 20, "Supercalifragilisti…"),
+])
+def test_long_event_names_are_shortened_legibly(name, limit, expected):
+    assert shorten(name, limit) == expected
