@@ -39,9 +39,17 @@ def normalize_phone(value: object, region: str = "US") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Letters Unicode does not split into a base letter and an accent.
+_UNSPLIT_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+                                  "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss", "þ": "th",
+                                  "ð": "d", "ı": "i"})
+
+
+@lru_cache(maxsize=200_000)
 def fold_name(value: object) -> str:
-    """A name with case, accents, punctuation and spacing folded away (`José  Álvarez` → `jose alvarez`)."""
-    text = clean_text(value) or ""
+    """A name with case, accents, punctuation and spacing folded away (`José  Álvarez` → `jose
+    alvarez`, `Søren Łukasz` → `soren lukasz`)."""
+    text = (clean_text(value) or "").translate(_UNSPLIT_LETTERS)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = _NON_LETTERS.sub(" ", text.replace("-", " ").replace("'", ""))
@@ -83,13 +91,21 @@ def _known_first_names() -> frozenset[str]:
     return frozenset(namer.canonical_lookup) | frozenset(namer.nickname_lookup)
 
 
+TYPO_MIN_LENGTH = 5  # shorter names one edit apart are usually other names (Jun, Juan; Hunt)
+
+
 def first_names_compatible(a: str, b: str) -> bool:
     """True when two folded first names may be the same person's: equal, nicknames of each other,
-    or one a typo of the other (one edit apart). Two different real names (Mark, Mary; Jon, Joan)
-    are never a typo of each other."""
+    or one a typo of the other (one edit apart, both at least 5 letters). Two different real names
+    (Mark, Mary; Jon, Joan) are never a typo of each other."""
     if same_first_name(a, b):
         return True
     known = _known_first_names()
     if a in known and b in known:
         return False
-    return min(len(a), len(b)) >= 3 and OSA.distance(a, b) <= 1
+    return is_typo(a, b)
+
+
+def is_typo(a: str, b: str) -> bool:
+    """True when two different words of at least 5 letters are one edit (or one swap) apart."""
+    return a != b and min(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) <= 1

@@ -151,19 +151,21 @@ def _guest_row(number: int, values: dict, file: GuestFile, columns: dict, times:
     if not email and not (first or last):
         return None
     answers = {q: a for q in file.questions if (a := clean_text(values.get(q)))}
+    person_fields = demographics(answers, event_start, options.question_fields,
+                                 options.academic_year_start_month)
     return GuestRow(
         number=number,
         guest=Guest(user_id=clean_text(values.get("user_id")), email=email,
                     phone=normalize_phone(values.get("phone_number"), options.phone_region),
-                    first=fold_name(first), last=fold_name(last)),
+                    first=fold_name(first), last=fold_name(last),
+                    gender=person_fields.get("gender"), class_year=person_fields.get("class_year")),
         first_name=first, last_name=last,
         luma_guest_id=clean_text(values.get(columns["guest_id"])),
         approval_status=clean_text(values.get("approval_status")),
         registered_at=times.get("created_at"), checked_in_at=times.get("checked_in_at"),
         invite_token=clean_text(values.get(columns["invite"])) if columns["invite"] else None,
         answers=answers,
-        person_fields=demographics(answers, event_start, options.question_fields,
-                                   options.academic_year_start_month),
+        person_fields=person_fields,
     )
 
 
@@ -203,11 +205,12 @@ def plan_import(rows: list[GuestRow], index: PeopleIndex, ids: PersonIds, event:
     """Match every row (growing the index as new people appear) and collapse rows per person."""
     plan = ImportPlan()
     for row in rows:
-        match = match_guest(row.guest, index, threshold)
+        match = match_guest(row.guest, index, threshold, plan.attendance.keys())
         person = _person_values(row)
         if match.person_id is None:
             person_id = ids.next()
-            index.add_person(person_id, row.guest.first, row.guest.last)
+            index.add_person(person_id, row.guest.first, row.guest.last, row.guest.gender,
+                             row.guest.class_year)
             plan.new_people.append({"id": person_id, **person})
             plan.review += [{"event_id": event.id, "person_id": person_id,
                              "candidate_person_id": c.person_id, "reason": c.reason, "score": c.score,

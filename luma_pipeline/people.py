@@ -15,9 +15,9 @@ def load_people_index(conn) -> PeopleIndex:
     index = PeopleIndex()
     with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
         cur.itersize = 20_000
-        cur.execute("SELECT id, first_name, last_name FROM people")
-        for person_id, first, last in cur:
-            index.add_person(person_id, fold_name(first), fold_name(last))
+        cur.execute("SELECT id, first_name, last_name, gender, class_year FROM people")
+        for person_id, first, last, gender, class_year in cur:
+            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year)
     with conn.cursor(name="people_identifiers") as cur:
         cur.itersize = 50_000
         cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")

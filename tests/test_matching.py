@@ -20,14 +20,18 @@ PEOPLE = {
     8: ("Joan Parker", ["joan@example.com"], []),
     9: ("Chris Taylor", ["ct1@example.com"], []),
     10: ("Christopher Taylor", ["ct2@example.com"], []),
+    11: ("Søren Østergaard", ["soren@example.com"], []),
+    12: ("Dana Hunt", ["dana@example.com"], []),
+    13: ("Priya Williams", ["priya@example.com"], []),
 }
+TRAITS = {2: ("male", 2027)}  # what John Smith's registration answers said
 
 
 def build_index() -> PeopleIndex:
     index = PeopleIndex()
     for person_id, (name, emails, phones) in PEOPLE.items():
         first, last = split_name(name)
-        index.add_person(person_id, fold_name(first), fold_name(last))
+        index.add_person(person_id, fold_name(first), fold_name(last), *TRAITS.get(person_id, ()))
         for email in emails:
             index.add_identifier("email", email, person_id)
         for phone in phones:
@@ -35,10 +39,10 @@ def build_index() -> PeopleIndex:
     return index
 
 
-def guest(name="", email=None, phone=None, user_id=None) -> Guest:
+def guest(name="", email=None, phone=None, user_id=None, gender=None, class_year=None) -> Guest:
     first, last = split_name(name)
     return Guest(user_id=user_id, email=normalize_email(email), phone=normalize_phone(phone),
-                 first=fold_name(first), last=fold_name(last))
+                 first=fold_name(first), last=fold_name(last), gender=gender, class_year=class_year)
 
 
 @pytest.mark.parametrize("row, person, method", [
@@ -53,7 +57,10 @@ def guest(name="", email=None, phone=None, user_id=None) -> Guest:
     (guest("Bob Jones", email="bob@example.com"), 3, "fuzzy_name"),
     (guest("Samanta Williams"), 7, "fuzzy_name"),
     (guest("Samantha Wiliams"), 7, "fuzzy_name"),
-], ids=["email case and spaces", "second email reached through the phone", "phone (617) 555-0100",
+    (guest("Soren Ostergaard"), 11, "name"),
+    (guest("John Smith", gender="male", class_year=2027), 2, "name"),
+], ids=["letters without a separate accent (ø)", "traits that agree",
+        "email case and spaces", "second email reached through the phone", "phone (617) 555-0100",
         "phone 617.555.0100", "phone +1 617 555 0100", "accents folded", "accents and spacing",
         "Jon Smith is John Smith", "Bob Jones is Robert Jones", "typo in first name",
         "typo in last name"])
@@ -71,11 +78,14 @@ def test_luma_user_id_wins_over_everything():
 
 
 @pytest.mark.parametrize("row, reason, candidates", [
+    (guest("John Smith", gender="female"), "name matches but the gender differs", [2]),
+    (guest("John Smith", class_year=2025), "name matches but the class year differs", [2]),
     (guest("Maria Garcia", email="maria3@example.com"), "several people have this name", [4, 5]),
     (guest("Ann Lee", email="other@example.com", phone="+1 617 555 0199"),
      "name matches but the phone differs", [1]),
     (guest("Bob Jones", phone="+1 617 555 0199"), "fuzzy_name matches but the phone differs", [3]),
-], ids=["two people of the same name", "different phones block an exact name",
+], ids=["a different gender blocks a name", "a different class year blocks a name",
+        "two people of the same name", "different phones block an exact name",
         "different phones block a fuzzy name"])
 def test_unsure_match_becomes_a_new_person_with_review_items(row, reason, candidates):
     found = match_guest(row, build_index())
@@ -83,12 +93,22 @@ def test_unsure_match_becomes_a_new_person_with_review_items(row, reason, candid
     assert [(c.person_id, c.reason) for c in found.review] == [(p, reason) for p in candidates]
 
 
+def test_a_namesake_on_the_same_guest_list_is_someone_else():
+    found = match_guest(guest("Ann Lee", email="ann.other@example.com"), build_index(), same_list={1})
+    assert (found.person_id, found.method) == (None, "new")
+    assert [(c.person_id, c.reason) for c in found.review] == [
+        (1, "name matches but that person is already on this guest list")]
+
+
 @pytest.mark.parametrize("row", [
+    guest("Dana Hunter"),       # Hunter is another surname, not a typo of Hunt
+    guest("Priya Williamson"),
     guest("Jon Parker"),        # Joan is a different name, not a typo
     guest("Mary Smith"),
     guest("Zed Quux", email="zed@example.com"),
     guest("Madonna"),           # one word: too little to guess from
-], ids=["Jon is not Joan", "Mary is not John", "stranger", "one-word name"])
+], ids=["Hunter is not Hunt", "Williamson is not Williams", "Jon is not Joan", "Mary is not John",
+        "stranger", "one-word name"])
 def test_no_match_is_a_new_person_without_review(row):
     found = match_guest(row, build_index())
     assert (found.person_id, found.method, found.review) == (None, "new", [])

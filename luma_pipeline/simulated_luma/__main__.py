@@ -5,7 +5,9 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
+from ..files import atomic_write
 from .community import generate_community
 from .server import Faults, SimulatedLuma
 
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--requests-per-minute", type=int, default=None, metavar="N",
                         help="enforce a per-key limit of N requests a minute (429 + Retry-After when over)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--url-file", type=Path, metavar="PATH",
+                        help="write the server's URL to PATH once it answers (for scripts using --port 0)")
     return parser
 
 
@@ -65,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             guests = sum(len(event.guests) for event in community.events)
             print(f"Simulated Luma serving {len(community.events)} events, {guests} guests at {luma.url}; "
                   f"export LUMA_API_BASE_URL={luma.url} LUMA_API_KEY={args.api_key}", file=sys.stderr, flush=True)
+            if args.url_file:
+                with atomic_write(args.url_file) as handle:
+                    handle.write(luma.url + "\n")
             stopped.wait()
     except OSError as exc:  # most often the port is taken
         print(f"cannot serve on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
