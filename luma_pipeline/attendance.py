@@ -5,14 +5,20 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg2.extras import Json, execute_values
+from psycopg2.extras import execute_values
+
+from .database import copy_into_temp
 
 ATTENDANCE_FIELDS = ("luma_guest_id", "approval_status", "registered_at", "checked_in_at",
                      "invite_token", "registration_answers")
 
+_STAGED_TYPES = {"event_id": "int", "person_id": "int", "luma_guest_id": "text",
+                 "approval_status": "text", "registered_at": "timestamptz",
+                 "checked_in_at": "timestamptz", "invite_token": "text",
+                 "registration_answers": "jsonb", "match_method": "text", "match_score": "real"}
 UPSERT_ATTENDANCE = f"""
-INSERT INTO attendance AS a (event_id, person_id, {", ".join(ATTENDANCE_FIELDS)}, match_method, match_score)
-VALUES %s
+INSERT INTO attendance AS a ({", ".join(_STAGED_TYPES)})
+SELECT {", ".join(_STAGED_TYPES)} FROM staged_attendance
 ON CONFLICT (event_id, person_id) DO UPDATE SET
     {", ".join(f"{f} = EXCLUDED.{f}" for f in ATTENDANCE_FIELDS)}, updated_at = now()
 WHERE ({", ".join(f"a.{f}" for f in ATTENDANCE_FIELDS)})
@@ -49,10 +55,14 @@ def find_event(conn, *, event_id: int | None = None, luma_event_id: str | None =
 def upsert_attendance(conn, event_id: int, rows: list[dict]) -> tuple[int, int]:
     """Write one row per (event, person); return (new, updated). How a person was matched is kept
     from the first import."""
-    values = [(event_id, r["person_id"], *(r[f] for f in ATTENDANCE_FIELDS[:-1]),
-               Json(r["registration_answers"]), r["match_method"], r["match_score"]) for r in rows]
+    staged = ((event_id, r["person_id"], *(r[f] for f in ATTENDANCE_FIELDS[:-1]),
+               json.dumps(r["registration_answers"], ensure_ascii=False), r["match_method"],
+               r["match_score"]) for r in rows)
     with conn.cursor() as cur:
-        results = execute_values(cur, UPSERT_ATTENDANCE, values, page_size=1000, fetch=True)
+        copy_into_temp(cur, "staged_attendance", _STAGED_TYPES, staged)
+        cur.execute(UPSERT_ATTENDANCE)
+        results = cur.fetchall()
+        cur.execute("DROP TABLE staged_attendance")  # a second file in the same transaction (dry run)
     new = sum(1 for (inserted,) in results if inserted)
     return new, len(results) - new
 

@@ -24,12 +24,20 @@ def normalize_email(value: object) -> str | None:
     return email if "@" in email.strip("@") else None
 
 
+# A North American number in one of the ways people write it: (617) 555-0100, 617.555.0100,
+# +1 617 555 0100. Read without the full parser, which is slow for tens of thousands of rows.
+_NANP = re.compile(r"^(?:\+?1[\s.-]*)?\(?([2-9]\d\d)\)?[\s.-]*([2-9]\d\d)[\s.-]*(\d{4})$")
+
+
 def normalize_phone(value: object, region: str = "US") -> str | None:
     """A phone number in E.164 (`+16175550100`), read as `region` when it has no country code;
     None when it is not a possible number."""
     text = clean_text(value)
     if not text:
         return None
+    nanp = _NANP.match(text) if (region in ("US", "CA") or text.startswith("+1")) else None
+    if nanp:
+        return "+1" + "".join(nanp.groups())
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -20,7 +20,8 @@ from .identity import fold_name, normalize_email, normalize_phone, split_name
 from .luma_csv import (EVENT_ID, GUEST_ID_COLUMNS, GuestFile, GuestFileError,
                        export_time_from_name, read_guest_csv)
 from .matching import Guest, PeopleIndex, match_guest
-from .people import allocate_person_ids, fill_blanks, insert_identifiers, insert_people, load_people_index
+from .people import (allocate_person_ids, fill_blanks, fills_needed, insert_identifiers, insert_people,
+                     load_people_index, note_blanks)
 from .text import clean_text, parse_instant
 
 log = logging.getLogger(__name__)
@@ -212,13 +213,15 @@ def plan_import(rows: list[GuestRow], index: PeopleIndex, ids: PersonIds, event:
             index.add_person(person_id, row.guest.first, row.guest.last, row.guest.gender,
                              row.guest.class_year)
             plan.new_people.append({"id": person_id, **person})
+            note_blanks(index, person_id, person)
             plan.review += [{"event_id": event.id, "person_id": person_id,
                              "candidate_person_id": c.person_id, "reason": c.reason, "score": c.score,
                              "guest": _guest_summary(row), "source_file": source} for c in match.review]
             report.new_people += 1
         else:
             person_id = match.person_id
-            plan.fills.append({"id": person_id, **person})
+            if fills_needed(index, person_id, person):
+                plan.fills.append({"id": person_id, **person})
             report.found_by[match.method] += 1
         for kind, value in (("luma_user_id", row.guest.user_id), ("email", row.guest.email),
                             ("phone", row.guest.phone)):

@@ -15,9 +15,12 @@ def load_people_index(conn) -> PeopleIndex:
     index = PeopleIndex()
     with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
         cur.itersize = 20_000
-        cur.execute("SELECT id, first_name, last_name, gender, class_year FROM people")
-        for person_id, first, last, gender, class_year in cur:
+        lacking = " + ".join(f"({f} IS NULL)::int * {1 << i}" for i, f in enumerate(PERSON_FIELDS))
+        cur.execute(f"SELECT id, first_name, last_name, gender, class_year, {lacking} FROM people")
+        for person_id, first, last, gender, class_year, blanks in cur:
             index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year)
+            if blanks:
+                index.lacking[person_id] = blanks
     with conn.cursor(name="people_identifiers") as cur:
         cur.itersize = 50_000
         cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")
@@ -42,6 +45,23 @@ def insert_people(conn, people: list[dict]) -> None:
     with conn.cursor() as cur:
         execute_values(cur, f"INSERT INTO people ({', '.join(columns)}) VALUES %s",
                        [tuple(p.get(c) for c in columns) for p in people], page_size=1000)
+
+
+def note_blanks(index: PeopleIndex, person_id: int, values: dict) -> None:
+    """Remember which fields a new person still lacks, so a later row can fill them."""
+    blanks = sum(1 << i for i, f in enumerate(PERSON_FIELDS) if values.get(f) is None)
+    if blanks:
+        index.lacking[person_id] = blanks
+
+
+def fills_needed(index: PeopleIndex, person_id: int, values: dict) -> bool:
+    """Whether `values` hold something the known person lacks (and note it as no longer lacking)."""
+    lacking = index.lacking.get(person_id, 0)
+    given = sum(1 << i for i, f in enumerate(PERSON_FIELDS) if values.get(f) is not None)
+    if not lacking & given:
+        return False
+    index.lacking[person_id] = lacking & ~given
+    return True
 
 
 def fill_blanks(conn, updates: list[dict]) -> int:

@@ -343,3 +343,12 @@ def test_sync_then_import_on_the_simulated_community(start_luma, small_community
             assert imported[event.id] == len({g.person for g in event.guests if g.checked_in_at})
     assert len(imported) == len(list((csv_dir / "processed").glob("*.csv"))) > 5
     assert list(csv_dir.glob("*.csv")) == []
+
+
+def test_a_second_row_of_a_new_person_fills_what_the_first_lacked(event, db, csv_dir):
+    columns = list(HEADER_GENERATIONS["2026-09 guest_id 35 columns"])
+    write_csv(csv_dir / "guests.csv", columns, [guest(1, "Jane Doe", "jane@example.com", status="declined"),
+                                                guest(2, "Jane Doe", "jane@example.com",
+                                                      phone="617-555-0177")])
+    assert import_luma_attendance.main([]) == 0
+    assert table(db, "SELECT email, phone FROM people") == [("jane@example.com", "+16175550177")]

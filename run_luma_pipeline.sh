@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The Luma pipeline: sync -> import (when there are guest lists to import) -> analyze (always).
+# Every step that can run, runs; the exit code says whether any failed.
+#
+#   bash run_luma_pipeline.sh          # the real thing (LUMA_API_KEY etc. from the environment or .env)
+#   bash run_luma_pipeline.sh --demo   # against the simulated Luma, no key, no network
+#
+# Exit codes: 0 every step ok; otherwise the code of the first step that failed
+# (1 failure, 2 configuration), or 75 when another pipeline run holds the lock.
+set -uo pipefail  # no -e on purpose: a failed step must not stop the steps after it
+
+cd "$(dirname "$0")"
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+fi
+
+log() { printf '%s pipeline: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+
+usage() {
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+demo=0
+for arg in "$@"; do
+    case "$arg" in
+        --demo) demo=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "run_luma_pipeline.sh: unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+work=$(mktemp -d)
+child=""
+demo_luma=""
+stopping=""
+
+cleanup() {
+    if [ -n "$demo_luma" ]; then
+        kill -TERM "$demo_luma" 2>/dev/null && wait "$demo_luma" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+on_signal() {
+    log "received $1: stopping the current step"
+    stopping="stopped by $1"
+    if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi
+}
+trap cleanup EXIT
+trap 'on_signal SIGTERM' TERM
+trap 'on_signal SIGINT' INT
+
+# run_step NAME SCRIPT [ARGS...]: run one step with its stderr shown and kept; stdout goes to
+# $work/NAME.out. Sets step_rc and step_reason.
+run_step() {
+    local name=$1; shift
+    log "step $name: starting"
+    rm -f "$work/fifo"; mkfifo "$work/fifo"
+    tee "$work/$name.err" <"$work/fifo" >&2 &
+    local tee_pid=$!
+    "$PYTHON" "$@" >"$work/$name.out" 2>"$work/fifo" &
+    child=$!
+    step_rc=0
+    wait "$child" || step_rc=$?
+    while kill -0 "$child" 2>/dev/null; do  # a signal interrupted the wait: wait for the step itself
+        step_rc=0
+        wait "$child" || step_rc=$?
+    done
+    child=""
+    wait "$tee_pid" 2>/dev/null
+    step_reason=$(grep -E '^[^ ]+ (ERROR|CRITICAL) ' "$work/$name.err" | tail -n 1 | cut -d' ' -f4-)
+    [ -n "$step_reason" ] || step_reason="exit code $step_rc"
+    log "step $name: exit code $step_rc"
+}
+
+start_demo_luma() {
+    export LUMA_API_KEY=demo-key LUMA_MAX_REQUESTS_PER_MINUTE=0
+    if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGHOST:-}" ]; then
+        export LUMA_PGDATA="${LUMA_DEMO_PGDATA:-.pgdata-demo}"  # never mixed with real data in .pgdata
+    fi
+    "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --api-key demo-key --url-file "$work/luma-url" &
+    demo_luma=$!
+    local tries=0
+    until [ -s "$work/luma-url" ]; do
+        if ! kill -0 "$demo_luma" 2>/dev/null || [ $tries -ge 600 ]; then
+            log "the simulated Luma did not start"; exit 1
+        fi
+        tries=$((tries + 1)); sleep 0.1
+    done
+    export LUMA_API_BASE_URL; LUMA_API_BASE_URL=$(cat "$work/luma-url")
+    log "demo: simulated Luma at $LUMA_API_BASE_URL"
+}
+
+setting() {  # the value of one setting as the Python steps see it (environment, then .env)
+    "$PYTHON" -c "from luma_pipeline.config import load_settings; print(load_settings().$1)" 2>/dev/null
+}
+
+if [ "$demo" = 1 ]; then start_demo_luma; fi
+log "starting$([ "$demo" = 1 ] && echo ' (demo)')"
+failed=()
+first_rc=0
+note_failure() {  # note_failure STEP
+    failed+=("$1: $step_reason")
+    if [ "$first_rc" = 0 ]; then first_rc=$step_rc; fi
+}
+
+run_step sync luma_sync.py
+if [ "$step_rc" = 75 ]; then
+    log "another pipeline run is syncing; this one stops here"
+    echo "[NOTIFICATION] Pipeline skipped: another run is in progress"
+    exit 75
+fi
+[ "$step_rc" = 0 ] || note_failure sync
+written=$(grep -c . "$work/sync.out" || true)
+
+if [ -z "$stopping" ]; then
+    csv_dir=$(setting csv_dir)
+    pending=0
+    if [ -n "$csv_dir" ] && [ -d "$csv_dir" ]; then
+        pending=$(find "$csv_dir" -maxdepth 1 -name '*.csv' -type f | wc -l)
+    fi
+    if [ "$written" -gt 0 ] || [ "$pending" -gt 0 ]; then
+        log "guest lists: $written written by this sync, $pending waiting in $csv_dir"
+        run_step import import_luma_attendance.py
+        [ "$step_rc" = 0 ] || note_failure import
+    else
+        log "step import: skipped (no guest list to import)"
+    fi
+fi
+
+if [ -z "$stopping" ]; then
+    run_step analyze analyze.py
+    [ "$step_rc" = 0 ] || note_failure analyze
+fi
+
+report="$(setting output_dir)/index.html"
+if [ -n "$stopping" ]; then
+    echo "[NOTIFICATION] Pipeline FAILED: $stopping"
+    exit 143
+elif [ ${#failed[@]} -gt 0 ]; then
+    echo "[NOTIFICATION] Pipeline FAILED: $(IFS=';'; echo "${failed[*]}" | sed 's/;/; /g')"
+    exit "$first_rc"
+fi
+echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report"
+if [ "$demo" = 1 ]; then
+    echo "Report: $report"
+fi
+exit 0
