@@ -4,13 +4,17 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test simulated-luma bench clean
+.PHONY: demo test simulated-luma bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+## make demo: create .venv, install, run the whole pipeline against the simulated Luma
+demo: $(BIN)/.installed
+	PYTHON=$(BIN)/python bash run_luma_pipeline.sh --demo
 
 ## make test: create .venv, install, run every test
 test: $(BIN)/.installed
@@ -23,6 +27,8 @@ simulated-luma: $(BIN)/.installed
 ## make bench: the benchmarks of bench/
 bench: $(BIN)/.installed
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/analyze_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .pgdata-demo

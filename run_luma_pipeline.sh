@@ -137,7 +137,8 @@ if [ -n "$stopping" ]; then
     echo "[NOTIFICATION] Pipeline FAILED: $stopping"
     exit 143
 elif [ ${#failed[@]} -gt 0 ]; then
-    echo "[NOTIFICATION] Pipeline FAILED: $(IFS=';'; echo "${failed[*]}" | sed 's/;/; /g')"
+    printf -v joined '%s; ' "${failed[@]}"
+    echo "[NOTIFICATION] Pipeline FAILED: ${joined%; }"
     exit "$first_rc"
 fi
 echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report"

@@ -88,6 +88,11 @@ def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepC
         log.error("%s FAILED: %s", step, message)
         log.debug("traceback", exc_info=True)
         return EXIT_FAILURE
+    except BaseException:  # SIGTERM (SystemExit) or Ctrl-C: roll back, say so, then stop
+        ctx.conn.rollback()
+        _finish_run(ctx.conn, run_id, "failed", {}, "stopped by a signal")
+        log.error("%s stopped by a signal; its unfinished work was rolled back", step)
+        raise
     _finish_run(ctx.conn, run_id, "failed" if result.failed else "ok", result.counts, result.summary)
     log.info("%s%s: %s", step, " (dry run, nothing written)" if ctx.dry_run else "", result.summary)
     return EXIT_FAILURE if result.failed else EXIT_OK

@@ -42,6 +42,8 @@ class Settings:
     question_fields: tuple[tuple[str, str], ...] = ()
     academic_year_start_month: int = 8
     party_category: str = "party"
+    cron_schedule: str = "0 */6 * * *"
+    run_on_start: bool = True
     log_level: str = "INFO"
 
     def secrets(self) -> list[str]:
@@ -86,8 +88,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         question_fields=_question_fields(env.get("QUESTION_FIELD_MAP", "")),
         academic_year_start_month=_month(env),
         party_category=env.get("PARTY_CATEGORY", "party").strip().lower(),
+        cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
+        run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
     )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not true or false")
 
 
 def _phone_region(region: str) -> str:

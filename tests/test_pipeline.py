@@ -1,0 +1,263 @@
+"""The pipeline as a product: run_luma_pipeline.sh, entrypoint.py, the scheduler, the container
+files. End to end on the simulated Luma and a real PostgreSQL."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import entrypoint
+from luma_pipeline.scheduler import next_run, serve, valid_schedule
+
+from conftest import API_KEY
+
+REPO = Path(__file__).resolve().parent.parent
+UTC = timezone.utc
+
+
+def pipeline(*args: str, **popen) -> subprocess.Popen:
+    env = {**os.environ, "PYTHON": sys.executable}
+    return subprocess.Popen(["bash", str(REPO / "run_luma_pipeline.sh"), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def run_pipeline(*args: str) -> tuple[int, str, str]:
+    process = pipeline(*args)
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out, err
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def table(db, query):
+    with db.cursor() as cur:
+        cur.execute(query)
+        return cur.fetchall()
+
+
+def true_attendees(community) -> dict[str, int | None]:
+    """Per settled event of the simulated community: how many real people checked in (None for
+    the event where nobody did: analyze leaves its count empty)."""
+    cutoff = datetime.now(UTC) - timedelta(hours=24)
+    counts = {e.id: len({g.person for g in e.guests if g.checked_in_at}) for e in community.events
+              if (e.end_at or e.start_at + timedelta(hours=2)) <= cutoff}
+    return {event_id: count or None for event_id, count in counts.items()}
+
+
+def test_a_normal_run(start_luma, small_community, db, tmp_path):
+    start_luma(small_community)
+
+    code, out, err = run_pipeline()
+
+    assert code == 0, err
+    assert out.startswith("[NOTIFICATION] Pipeline succeeded: ")
+    assert f"report: {tmp_path / 'out' / 'index.html'}" in out
+    assert (tmp_path / "out" / "index.html").exists()
+    assert dict(table(db, "SELECT luma_event_id, attendance FROM events WHERE attendance_imported_at "
+                          "IS NOT NULL")) == true_attendees(small_community)
+    assert table(db, "SELECT step, status FROM run_log ORDER BY id") == [
+        ("luma_sync", "ok"), ("import_luma_attendance", "ok"), ("analyze", "ok")]
+    assert "pipeline: step sync: starting" in err  # timestamped pipeline lines
+    assert API_KEY not in out + err
+
+
+def test_luma_down_still_runs_analyze_and_fails(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("LUMA_API_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("LUMA_API_KEY", API_KEY)
+    monkeypatch.setenv("LUMA_MAX_RETRIES", "0")
+
+    code, out, err = run_pipeline()
+
+    assert code == 1
+    assert out.strip() == ("[NOTIFICATION] Pipeline FAILED: sync: luma_sync FAILED: GET "
+                           "/v1/calendars/events/list: gave up after 1 attempts; last: ConnectionError")
+    assert "step analyze: exit code 0" in err
+    assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_one_bad_csv_does_not_stop_the_others(start_luma, small_community, db, csv_dir):
+    start_luma(small_community)
+    csv_dir.mkdir(parents=True)
+    (csv_dir / "contacts.csv").write_text("Name,E-mail\nx,y\n")
+
+    code, out, err = run_pipeline()
+
+    assert code == 1
+    assert out.startswith("[NOTIFICATION] Pipeline FAILED: import: ")
+    assert "contacts.csv: not a Luma guest list" in out
+    assert [p.name for p in (csv_dir / "failed").glob("*.csv")] == ["contacts.csv"]
+    assert len(list((csv_dir / "processed").glob("*.csv"))) == len(true_attendees(small_community))
+    assert dict(table(db, "SELECT luma_event_id, attendance FROM events WHERE attendance_imported_at "
+                          "IS NOT NULL")) == true_attendees(small_community)
+
+
+def test_two_pipelines_at_once_import_nothing_twice(start_luma, small_community, db, csv_dir):
+    start_luma(small_community)
+
+    first, second = pipeline(), pipeline()
+    results = [p.communicate(timeout=300) for p in (first, second)]
+
+    codes = sorted([first.returncode, second.returncode])
+    assert codes in ([0, 0], [0, 75]), results
+    if codes == [0, 75]:
+        busy = results[[first.returncode, second.returncode].index(75)][0]
+        assert busy.strip() == "[NOTIFICATION] Pipeline skipped: another run is in progress"
+    assert dict(table(db, "SELECT luma_event_id, attendance FROM events WHERE attendance_imported_at "
+                          "IS NOT NULL")) == true_attendees(small_community)
+    assert table(db, "SELECT count(*) FROM (SELECT event_id, luma_guest_id FROM attendance "
+                     "GROUP BY 1, 2 HAVING count(*) > 1) AS twice") == [(0,)]
+    assert not (csv_dir / "failed").exists()
+
+
+def test_sigterm_stops_the_current_step_cleanly(start_luma, small_community, db, tmp_path):
+    server = start_luma(small_community)
+    server.faults.slow_count, server.faults.slow_seconds = 1000, 0.5
+    process = pipeline()
+    while not server.requests:  # the sync step is talking to Luma
+        assert process.poll() is None
+        time.sleep(0.05)
+
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 143
+    assert out.strip() == "[NOTIFICATION] Pipeline FAILED: stopped by SIGTERM"
+    assert "luma_sync stopped by a signal; its unfinished work was rolled back" in err
+    assert table(db, "SELECT step, status, message FROM run_log") == [
+        ("luma_sync", "failed", "stopped by a signal")]  # import and analyze did not start
+    assert not list((tmp_path / "out").rglob("*.tmp"))  # no half-written file
+
+
+def test_the_demo_twice(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "CSV_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LUMA_DEMO_PGDATA", str(tmp_path / "demo-pgdata"))
+
+    code, out, err = run_pipeline("--demo")
+    assert code == 0, err
+    assert out.strip().endswith(f"Report: {tmp_path / 'out' / 'index.html'}")
+    assert "embedded PostgreSQL in " + str(tmp_path / "demo-pgdata") in err
+    assert len(list((tmp_path / "out" / "luma_csv" / "processed").glob("*.csv"))) > 10
+
+    code, out, err = run_pipeline("--demo")
+    assert code == 0, err
+    assert "guest lists: written=0" in err and "step import: skipped" in err
+    assert "stats changed=0" in err
+
+
+def test_unknown_argument_is_a_usage_error():
+    code, out, err = run_pipeline("--nope")
+    assert code == 2 and "unknown argument: --nope" in err
+
+
+# -- entrypoint.py ---------------------------------------------------------------------------------
+
+def test_entrypoint_once_exits_with_the_pipelines_code(start_luma, small_community, db, monkeypatch):
+    start_luma(small_community)
+    monkeypatch.setenv("PYTHON", sys.executable)
+    assert entrypoint.main(["--once"]) == 0
+    monkeypatch.setenv("LUMA_API_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("LUMA_MAX_RETRIES", "0")
+    assert entrypoint.main(["--once"]) == 1
+
+
+def test_entrypoint_names_every_configuration_problem(monkeypatch, caplog):
+    monkeypatch.setenv("CRON_SCHEDULE", "every six hours")
+    assert entrypoint.main(["--once"]) == 2
+    assert "LUMA_API_KEY is not set" in caplog.text
+    assert "CRON_SCHEDULE='every six hours' is not a 5-field cron expression" in caplog.text
+
+
+def test_entrypoint_never_prints_secret_values(monkeypatch, caplog, capsys):
+    monkeypatch.setenv("LUMA_API_KEY", API_KEY)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user:Hunter2-db-pw@127.0.0.1:1/none")
+    monkeypatch.setenv("CRON_SCHEDULE", "bad")
+    assert entrypoint.main(["--once"]) == 2
+    captured = capsys.readouterr()
+    for secret in (API_KEY, "Hunter2-db-pw"):
+        assert secret not in caplog.text + captured.err + captured.out
+
+
+@pytest.mark.parametrize("schedule, after, expected", [
+    ("0 */6 * * *", datetime(2026, 11, 21, 11, 40, tzinfo=UTC), datetime(2026, 11, 21, 12, 0, tzinfo=UTC)),
+    ("0 */6 * * *", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), datetime(2026, 11, 21, 18, 0, tzinfo=UTC)),
+    ("0 */6 * * *", datetime(2026, 11, 21, 23, 59, tzinfo=UTC), datetime(2026, 11, 22, 0, 0, tzinfo=UTC)),
+    ("30 2 * * 1", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), datetime(2026, 11, 23, 2, 30, tzinfo=UTC)),
+], ids=["later today", "exactly on a run: the next one", "past midnight", "weekly on Monday"])
+def test_next_run(schedule, after, expected):
+    assert next_run(schedule, after) == expected
+
+
+@pytest.mark.parametrize("schedule, valid", [("0 */6 * * *", True), ("*/15 * * * *", True),
+                                              ("0 */6 * *", False), ("every 6 hours", False)])
+def test_valid_schedule(schedule, valid):
+    assert valid_schedule(schedule) is valid
+
+
+def test_scheduler_survives_a_failing_run_and_stops_on_request(caplog):
+    caplog.set_level(logging.INFO)
+    stop, calls = threading.Event(), []
+    clock = iter(datetime(2026, 11, 21, 11, 0, tzinfo=UTC) + timedelta(hours=3 * n) for n in range(100))
+
+    def run() -> int:
+        calls.append(len(calls))
+        if len(calls) == 2:
+            raise OSError("bash not found")
+        if len(calls) == 4:
+            stop.set()
+        return 1 if len(calls) == 3 else 0
+
+    serve("0 */6 * * *", run, stop, run_on_start=True, now=lambda: next(clock))
+
+    assert calls == [0, 1, 2, 3]  # on start, then on schedule; failures did not end the loop
+    assert "the pipeline could not be started" in caplog.text
+    assert "pipeline finished with exit code 1" in caplog.text
+    assert "next run at 2026-11-21T12:00:00+00:00" in caplog.text
+
+
+def test_scheduler_without_run_on_start_waits_for_the_schedule():
+    stop, calls = threading.Event(), []
+    stop.set()
+    serve("0 */6 * * *", lambda: calls.append(1) or 0, stop, run_on_start=False)
+    assert calls == []
+
+
+# -- the container files -----------------------------------------------------------------------------
+
+def test_dockerfile_passes_hadolint_and_runs_as_a_user():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    result = subprocess.run([hadolint, "--no-color", str(REPO / "Dockerfile")], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (REPO / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in text
+    assert 'CMD ["python", "entrypoint.py"]' in text
+    assert "USER 10001" in text and "OUTPUT_DIR=/app/analysis_outputs" in text
+    assert text.index("COPY requirements.txt") < text.index("pip install") < text.index("COPY . .")
+
+
+def test_railway_toml():
+    config = tomllib.loads((REPO / "railway.toml").read_text())
+    assert set(config) == {"build", "deploy"}
+    assert config["build"] == {"builder": "DOCKERFILE", "dockerfilePath": "Dockerfile"}
+    deploy = config["deploy"]
+    assert deploy["startCommand"] == "python entrypoint.py --once"
+    assert deploy["cronSchedule"] == "0 */6 * * *" and valid_schedule(deploy["cronSchedule"])
+    assert deploy["restartPolicyType"] in ("NEVER", "ON_FAILURE", "ALWAYS")
+    assert set(deploy) <= {"startCommand", "cronSchedule", "restartPolicyType",
+                           "restartPolicyMaxRetries", "healthcheckPath", "numReplicas"}
