@@ -39,22 +39,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import psycopg2
-from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from luma_pipeline.database import apply_schema, start_embedded  # noqa: E402
+from luma_pipeline.database import apply_schema  # noqa: E402
+from scratch_database import database_for  # noqa: E402
 from luma_pipeline.report import CHARTS  # noqa: E402
 
 TARGET_WALL_S = 30.0
@@ -249,39 +247,8 @@ def print_generation(community: Community) -> None:
 
 # -- the database ------------------------------------------------------------------------------------
 
-def scratch_database(server_url: str) -> tuple[str, str]:
-    """A new, empty database on the DATABASE_URL server: (its URL, its name)."""
-    name = "analyze_bench_" + uuid.uuid4().hex[:10]
-    _admin(server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(urlsplit(server_url)._replace(path="/" + quote(name))), name
 
 
-def drop_database(server_url: str, name: str) -> None:
-    """Drop the scratch database."""
-    _admin(server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _admin(server_url: str, statement) -> None:
-    """Run one statement outside a transaction."""
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        admin.close()
-
-
-def database_for(tmp: Path, keep: bool) -> tuple[str, str]:
-    """(URL of an empty database, what it is): a scratch database on DATABASE_URL's server, else
-    an embedded PostgreSQL in the temporary folder."""
-    server = os.environ.get("DATABASE_URL")
-    if server:
-        url, name = scratch_database(server)
-        if not keep:
-            atexit.register(drop_database, server, name)
-        return url, f"scratch database {name} on the DATABASE_URL server"
-    return start_embedded(tmp / "pgdata"), f"embedded PostgreSQL in {tmp / 'pgdata'}"
 
 
 # -- running analyze.py ----------------------------------------------------------------------------
@@ -428,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:  # registered first, so it runs after the embedded server has stopped
         atexit.register(shutil.rmtree, tmp, True)
     started = time.perf_counter()
-    url, where = database_for(tmp, args.keep)  # before generating: initdb is forked from a small process
+    url, where = database_for(tmp, args.keep, "analyze_bench")  # before generating: initdb is forked from a small process
     print(f"database ({where}) ready in {time.perf_counter() - started:.1f} s")
     no_checkin = prepare(args, url)
     gc.collect()

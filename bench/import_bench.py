@@ -26,22 +26,21 @@ import sys
 import tempfile
 import time
 import unicodedata
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg2
-from psycopg2 import sql
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scratch_database import database_for  # noqa: E402
+
 import import_luma_attendance  # noqa: E402
-from luma_pipeline.database import apply_schema, start_embedded  # noqa: E402
+from luma_pipeline.database import apply_schema  # noqa: E402
 from luma_pipeline.identity import fold_name, normalize_email, same_first_name  # noqa: E402
 from luma_pipeline.luma_csv import EXPORT_COLUMNS, guest_csv_name  # noqa: E402
 from luma_pipeline.text import format_instant  # noqa: E402
@@ -585,28 +584,6 @@ def write_csv(path: Path, rows: list[Row], draw: Draw) -> None:
 
 # -- running the importer --------------------------------------------------------------------------
 
-def scratch_database(server_url: str) -> tuple[str, str]:
-    """A new, empty database on the DATABASE_URL server: (its URL, its name)."""
-    name = "import_bench_" + uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-    return urlunsplit(urlsplit(server_url)._replace(path="/" + quote(name))), name
-
-
-def drop_database(server_url: str, name: str) -> None:
-    """Drop the scratch database."""
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 def run_importer(csv_path: Path, database_url: str, csv_dir: Path) -> tuple[int, float]:
@@ -836,17 +813,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def database_for(tmp: Path, keep: bool) -> tuple[str, str]:
-    """(URL of an empty database, what it is): a scratch database on DATABASE_URL's server, else
-    an embedded PostgreSQL in the temporary folder."""
-    server = os.environ.get("DATABASE_URL")
-    if server:
-        url, name = scratch_database(server)
-        if not keep:
-            atexit.register(drop_database, server, name)
-        return url, f"scratch database {name} on the DATABASE_URL server"
-    return start_embedded(tmp / "pgdata"), f"embedded PostgreSQL in {tmp / 'pgdata'}"
-
 
 @dataclass
 class Generated:
@@ -912,7 +878,7 @@ def main(argv: list[str] | None = None) -> int:
         atexit.register(shutil.rmtree, tmp, True)
     data = generate(args, tmp)
     started = time.perf_counter()
-    url, where = database_for(tmp, args.keep)
+    url, where = database_for(tmp, args.keep, "import_bench")
     conn = psycopg2.connect(url)
     try:
         prepare(conn, data, where, started)
