@@ -23,8 +23,8 @@ class CommunityData:
 def load(conn, now: datetime, settle_hours: float) -> CommunityData:
     """Read the settled events (in order), their attendance rows and the people."""
     events = _query(conn, """
-        SELECT id AS event_id, name, start_at, end_at, timezone, category, attendance_taken,
-               attendance_taken_auto
+        SELECT id AS event_id, name, start_at, end_at, timezone, category, venue, cost,
+               attendance_taken, attendance_taken_auto
         FROM events ORDER BY start_at, id""")
     if not events.empty:
         settled = [is_settled(_py(s), _py(e), now, settle_hours)
@@ -36,7 +36,7 @@ def load(conn, now: datetime, settle_hours: float) -> CommunityData:
         ~events["event_id"].isin(auto), None).astype(object)
     return CommunityData(events.drop(columns=["end_at", "attendance_taken_auto"]),
                          _guests(conn, list(events["event_id"])),
-                         _query(conn, "SELECT id AS person_id, gender FROM people"), auto)
+                         _query(conn, "SELECT id AS person_id, gender, school, class_year FROM people"), auto)
 
 
 def _guests(conn, event_ids: list[int]) -> pd.DataFrame:

@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 
 
-class StepFailed(Exception):
-    """A step could not do its work; the message says why in one line (already redacted)."""
+class UsageError(Exception):
+    """The command was asked for something it cannot do (exit code 2); the message says what."""
 
 
 @dataclass
@@ -65,6 +65,9 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
     except ConfigError as exc:
         log.error("%s: configuration: %s", step, exc)
         return EXIT_USAGE
+    except UsageError as exc:
+        log.error("%s: %s", step, exc)
+        return EXIT_USAGE
     except Exception as exc:  # the last line of defence: one readable line, nothing leaked
         log.error("%s FAILED: %s", step, redact(_one_line(exc), settings.secrets()))
         log.debug("traceback", exc_info=True)
@@ -78,8 +81,9 @@ def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepC
     run_id = None if ctx.dry_run else _start_run(ctx.conn, step)
     try:
         result = body(ctx)
-    except ConfigError:
-        _finish_run(ctx.conn, run_id, "failed", {}, "configuration")
+    except (ConfigError, UsageError) as exc:
+        ctx.conn.rollback()
+        _finish_run(ctx.conn, run_id, "failed", {}, str(exc))
         raise
     except Exception as exc:
         ctx.conn.rollback()

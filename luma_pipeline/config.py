@@ -42,6 +42,7 @@ class Settings:
     question_fields: tuple[tuple[str, str], ...] = ()
     academic_year_start_month: int = 8
     party_category: str = "party"
+    min_comparable_attendees: int = 10
     cron_schedule: str = "0 */6 * * *"
     run_on_start: bool = True
     log_level: str = "INFO"
@@ -88,6 +89,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         question_fields=_question_fields(env.get("QUESTION_FIELD_MAP", "")),
         academic_year_start_month=_month(env),
         party_category=env.get("PARTY_CATEGORY", "party").strip().lower(),
+        min_comparable_attendees=int(_number(env, "MIN_COMPARABLE_ATTENDEES", 10, minimum=0, whole=True)),
         cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
         run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),

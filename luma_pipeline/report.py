@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -22,9 +23,13 @@ CHARTS = (  # file stem, title
 SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
 def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula (a leading ' for text starting with = + - @)."""
-    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS):
+    """A cell a spreadsheet will not run as a formula: a leading ' for text starting with = + - @
+    (a plain number such as -50.0 stays a number)."""
+    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS) and not PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 

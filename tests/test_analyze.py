@@ -276,3 +276,13 @@ def test_many_events_keep_labels_apart(db, database_url, tmp_path):
 ])
 def test_long_event_names_are_shortened_legibly(name, limit, expected):
     assert shorten(name, limit) == expected
+
+
+@pytest.mark.parametrize("cell, safe", [
+    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1 617 555 0100", "'+1 617 555 0100"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("-50.0", "-50.0"), ("Room 101", "Room 101"), (12.5, 12.5),
+], ids=["formula", "plus", "at", "minus formula", "negative number stays a number", "text", "float"])
+def test_cells_are_safe_in_a_spreadsheet(cell, safe):
+    from luma_pipeline.report import spreadsheet_safe
+    assert spreadsheet_safe(cell) == safe

@@ -1,0 +1,102 @@
+"""event_analysis_single.py's work: pick a settled event, analyse it against earlier ones, keep the
+row in the event-analysis CSV and say how it went."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import metrics
+from .analytics_data import load
+from .cli import StepContext, StepResult, UsageError
+from .event_report import EventAnalysis, analyse_event, local_date, save_row
+
+MAX_CHOSEN = 4
+
+
+def analyse(ctx: StepContext, event_id: int | None, choose_past: bool, output: Path, *,
+            min_attendees: int, ask: Callable[[str], str] | None) -> StepResult:
+    """Analyse one event and save its row; `ask` is None when there is no terminal to ask at."""
+    data = load(ctx.conn, datetime.now(timezone.utc), ctx.settings.settle_hours)
+    if data.events.empty or data.guests.empty:
+        raise UsageError("no settled event with guests yet: run the pipeline first")
+    table = metrics.event_metrics(data.events, data.guests)
+    if event_id is None:
+        event_id = choose_event(table, _need(ask, "--event-id"))
+    elif event_id not in table.index:
+        raise UsageError(f"event {event_id} is not a settled event with guests")
+    chosen = choose_earlier(table, event_id, _need(ask, "--choose-past")) if choose_past else None
+    result = analyse_event(data, table, event_id, min_attendees=min_attendees,
+                           start_month=ctx.settings.academic_year_start_month, compare_with=chosen)
+    save_row(output, result.row)
+    sys.stdout.write(summary(result) + f"\nSaved to {output}\n")
+    return StepResult(f"event {event_id}: row saved in {output}", {"event_id": int(event_id)})
+
+
+def _need(ask, flag: str) -> Callable[[str], str]:
+    if ask is None:
+        raise UsageError(f"no terminal to choose at: pass {flag} (or run it in a terminal)")
+    return ask
+
+
+def _pick(ask: Callable[[str], str], table: pd.DataFrame, candidates: list, prompt: str) -> int:
+    """A number from the list or an event id; asks again until the answer is one."""
+    while True:
+        answer = ask(prompt).strip()
+        if answer.isdigit():
+            if 1 <= int(answer) <= len(candidates):
+                return candidates[int(answer) - 1]
+            if int(answer) in candidates:
+                return int(answer)
+        sys.stderr.write(f"  '{answer}' is neither a number from the list nor an event id\n")
+
+
+def _listing(table: pd.DataFrame, candidates: list) -> str:
+    return "\n".join(f"  {n:>3}. [id {event_id}] {local_date(table.loc[event_id])}  {table.at[event_id, 'name']}"
+                     for n, event_id in enumerate(candidates, start=1))
+
+
+def choose_event(table: pd.DataFrame, ask: Callable[[str], str]) -> int:
+    """Ask which settled event to analyse (newest first)."""
+    candidates = list(table.index[::-1])
+    sys.stderr.write("Settled events:\n" + _listing(table, candidates) + "\n")
+    return _pick(ask, table, candidates, "Event to analyse (number or id): ")
+
+
+def choose_earlier(table: pd.DataFrame, event_id: int, ask: Callable[[str], str]) -> list:
+    """Ask for up to four earlier events to compare against (an empty answer ends the list)."""
+    candidates = list(table.index[: list(table.index).index(event_id)][::-1])
+    sys.stderr.write("Earlier events:\n" + _listing(table, candidates) + "\n")
+    chosen: list = []
+    while len(chosen) < MAX_CHOSEN and candidates:
+        answer = ask(f"Earlier event {len(chosen) + 1} of up to {MAX_CHOSEN} (empty to stop): ")
+        if not answer.strip():
+            break
+        pick = _pick(lambda _: answer, table, candidates, "")
+        if pick not in chosen:
+            chosen.append(pick)
+    return chosen
+
+
+def summary(result: EventAnalysis) -> str:
+    """A few readable lines about the event."""
+    row = result.row
+    def change(column):
+        value = row.get(column)
+        return "" if value is None else f" ({value:+.1f}% vs previous)"
+    def number(column):
+        value = row.get(column)
+        return "—" if value is None else f"{value}"
+    lines = [f"{row['event_name']} · {row['event_date']} · {row.get('venue') or 'no venue'}",
+             f"  RSVPs        {number('rsvps')}{change('rsvps_change_pct')}",
+             f"  attendees    {number('attendees')}{change('attendees_change_pct')}",
+             f"  first-timers {number('first_timers')}{change('first_timers_change_pct')}"]
+    if row.get("previous_event_name"):
+        lines.append(f"  compared with {row['previous_event_name']} ({row['previous_event_date']})")
+    if row.get("cost") is not None:
+        lines.append(f"  cost {row['cost']:.2f}; per attendee {number('cost_per_attendee')}; "
+                     f"per first-timer {number('cost_per_first_timer')}")
+    return "\n".join(lines)

@@ -1,0 +1,196 @@
+"""event_analysis_single.py and generate_all_placards.py on a hand-made community whose numbers are
+worked out by hand below (the GRID of test_analyze.py, on fixed dates)."""
+from __future__ import annotations
+
+import csv
+import re
+from datetime import datetime, timedelta, timezone
+
+import psycopg2
+import pytest
+
+import event_analysis_single
+import generate_all_placards
+from luma_pipeline.database import apply_schema
+from luma_pipeline.event_report import COLUMNS
+
+from test_analyze import EVENTS, FEMALE, GRID, MALE, STATUS
+
+UTC = timezone.utc
+FIRST_EVENT = datetime(2025, 9, 2, 23, 0, tzinfo=UTC)  # 19:00 in New York; then every 14 days
+INJECTION = "=cmd|' /C calc'!A0"
+TRAITS = {"P1": ("North College", 2026), "P2": ("North College", 2027), "P9": ("South University", 2028),
+          "P18": (None, 2029), "P23": (INJECTION, None)}
+
+
+@pytest.fixture
+def community(db, database_url, monkeypatch):
+    """E1..E10 of the GRID on fixed dates, with schools, class years and E8's cost; {E1: id}."""
+    monkeypatch.setenv("MIN_COMPARABLE_ATTENDEES", "3")
+    conn = psycopg2.connect(database_url)
+    apply_schema(conn)
+    conn.close()
+    ids = {}
+    with db.cursor() as cur:
+        for n, (name, category) in enumerate(EVENTS[:10], start=1):
+            start = FIRST_EVENT + timedelta(days=14 * (n - 1))
+            cur.execute("INSERT INTO events (name, start_at, end_at, timezone, category, venue, cost) "
+                        "VALUES (%s, %s, %s, 'America/New_York', %s, 'Room 101', %s) RETURNING id",
+                        (name, start, start + timedelta(hours=2), category, 250 if n == 8 else None))
+            ids[f"E{n}"] = cur.fetchone()[0]
+        for person, row in GRID.items():
+            gender = "female" if person in FEMALE else "male" if person in MALE else None
+            school, year = TRAITS.get(person, (None, None))
+            cur.execute("INSERT INTO people (first_name, gender, school, class_year) VALUES (%s, %s, %s, %s) "
+                        "RETURNING id", (person, gender, school, year))
+            person_id = cur.fetchone()[0]
+            for n, mark in enumerate(row[:10], start=1):
+                if mark != ".":
+                    cur.execute("INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at) "
+                                "VALUES (%s, %s, %s, %s)", (ids[f"E{n}"], person_id, STATUS[mark],
+                                                            FIRST_EVENT if mark in "Ad" else None))
+    return ids
+
+
+def rows(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def expected_e8(ids) -> dict:
+    """E8, Python Workshop: attendees P1 P2 P9 P18 P23; its previous comparable event is E7."""
+    expected = dict.fromkeys(COLUMNS, "")
+    expected.update({
+        "event_id": str(ids["E8"]), "event_name": "Python Workshop", "event_date": "2025-12-09",
+        "category": "workshop", "venue": "Room 101", "rsvps": "5", "attendees": "5", "first_timers": "1",
+        "previous_event_id": str(ids["E7"]), "previous_event_name": "Board Game Social",
+        "previous_event_date": "2025-11-25",
+        "rsvps_change_pct": "0.0", "attendees_change_pct": "25.0", "first_timers_change_pct": "-50.0",
+        "cost": "250.0", "cost_per_attendee": "50.0", "cost_per_first_timer": "250.0",
+        "gender_female_pct": "80.0", "gender_male_pct": "0.0", "gender_other_pct": "0.0",
+        "gender_unknown_pct": "20.0",   # P23's gender is unknown
+        "school_1": "North College", "school_1_pct": "40.0",
+        "school_2": "'" + INJECTION, "school_2_pct": "20.0",  # escaped: a spreadsheet shows text
+        "school_3": "South University", "school_3_pct": "20.0",
+        "school_other_pct": "0.0", "school_unknown_pct": "20.0",
+        # academic year 2025-26: 2026 and 2027 are upperclass, 2028 and 2029 underclass
+        "underclass_pct": "40.0", "upperclass_pct": "40.0", "class_other_pct": "0.0", "class_unknown_pct": "20.0",
+        # as of E8: P23 at their 1st event; P2, P9, P18 at their 2nd-3rd; P1 at their 7th
+        "first_event_pct": "20.0", "second_third_event_pct": "60.0", "fourth_plus_event_pct": "20.0",
+        # E7: 2 of 4 attendees came (P1 P9), 1 of 2 first-timers (P9)
+        "prev1_event_name": "Board Game Social", "prev1_event_date": "2025-11-25",
+        "prev1_attendees_returned_pct": "50.0", "prev1_first_timers_returned_pct": "50.0",
+        # E6: P1 P18 of 4; its only first-timer P18 came
+        "prev2_event_name": "Winter Party", "prev2_event_date": "2025-11-11",
+        "prev2_attendees_returned_pct": "50.0", "prev2_first_timers_returned_pct": "100.0",
+        # E5 had no check-ins: not comparable. E4: P1 P2 of 4; first-timers P8 P21 did not come
+        "prev3_event_name": "Git Workshop", "prev3_event_date": "2025-10-14",
+        "prev3_attendees_returned_pct": "50.0", "prev3_first_timers_returned_pct": "0.0",
+        # E3: P1 of 5; first-timers P4 P5 P6 did not come
+        "prev4_event_name": "Halloween Party", "prev4_event_date": "2025-09-30",
+        "prev4_attendees_returned_pct": "20.0", "prev4_first_timers_returned_pct": "0.0",
+    })
+    return expected
+
+
+def analyse(tmp_path, event_id) -> int:
+    return event_analysis_single.main(["--event-id", str(event_id), "--outdir", str(tmp_path)])
+
+
+def test_every_column_for_one_event(community, tmp_path, capsys):
+    assert analyse(tmp_path, community["E8"]) == 0
+    [row] = rows(tmp_path / "event_analysis_all.csv")
+    assert row == expected_e8(community)
+    out = capsys.readouterr().out
+    assert "Python Workshop · 2025-12-09 · Room 101" in out and "attendees    5 (+25.0% vs previous)" in out
+
+
+def test_no_comparable_previous_event_leaves_the_change_empty(community, tmp_path):
+    assert analyse(tmp_path, community["E1"]) == 0
+    [row] = rows(tmp_path / "event_analysis_all.csv")
+    assert (row["rsvps"], row["attendees"], row["first_timers"]) == ("7", "5", "5")
+    empty = [c for c in COLUMNS if c.startswith(("previous_", "prev", "cost")) or c.endswith("_change_pct")]
+    assert {c: row[c] for c in empty} == dict.fromkeys(empty, "")
+
+
+def test_fewer_than_four_earlier_events_keep_the_column_order(community, tmp_path):
+    assert analyse(tmp_path, community["E3"]) == 0
+    with open(tmp_path / "event_analysis_all.csv", newline="", encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == COLUMNS
+    [row] = rows(tmp_path / "event_analysis_all.csv")
+    assert [row[f"prev{i}_event_name"] for i in range(1, 5)] == ["Autumn Social", "Welcome Workshop", "", ""]
+    # E2: P1 and P12 of 5 came to E3? only P1: 20%; E1: P1 and P25 of 5: 40%
+    assert (row["prev1_attendees_returned_pct"], row["prev2_attendees_returned_pct"]) == ("20.0", "40.0")
+    assert row["attendees_change_pct"] == "0.0" and row["first_timers_change_pct"] == "0.0"
+
+
+def test_a_rerun_replaces_the_events_row(community, tmp_path):
+    for event in ("E8", "E1", "E8"):
+        assert analyse(tmp_path, community[event]) == 0
+    saved = rows(tmp_path / "event_analysis_all.csv")
+    assert [r["event_id"] for r in saved] == [str(community["E1"]), str(community["E8"])]
+    assert saved[1] == expected_e8(community)  # the same numbers, the injection escaped once
+
+
+def test_choosing_earlier_events_needs_a_terminal(community, tmp_path, caplog):
+    assert event_analysis_single.main(["--outdir", str(tmp_path)]) == 2
+    assert "no terminal to choose at: pass --event-id" in caplog.text
+    assert event_analysis_single.main(["--event-id", str(community["E8"]), "--choose-past",
+                                       "--outdir", str(tmp_path)]) == 2
+    assert not (tmp_path / "event_analysis_all.csv").exists()
+
+
+def test_an_unsettled_or_unknown_event_is_a_usage_error(community, tmp_path, caplog):
+    assert analyse(tmp_path, 999999) == 2
+    assert "event 999999 is not a settled event with guests" in caplog.text
+
+
+def page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_placards_are_one_page_stored_and_resumable(community, db, tmp_path, caplog):
+    for event in ("E1", "E8", "E3"):
+        assert analyse(tmp_path, community[event]) == 0
+    analysis = tmp_path / "event_analysis_all.csv"
+    with db.cursor() as cur:  # a real failure while storing the second row's placard
+        cur.execute("""CREATE FUNCTION fail_e8() RETURNS trigger LANGUAGE plpgsql AS $$
+                       BEGIN RAISE EXCEPTION 'disk full (injected)'; END $$""")
+        cur.execute(f"CREATE TRIGGER fail_e8 BEFORE UPDATE OF placard_pdf ON events FOR EACH ROW "
+                    f"WHEN (NEW.id = {community['E8']}) EXECUTE FUNCTION fail_e8()")
+    pdfs = tmp_path / "pdfs"
+
+    assert generate_all_placards.main(["--input-csv", str(analysis), "--save-pdfs-dir", str(pdfs),
+                                       "--org-name", "Example Club"]) == 1
+
+    assert "placard of event %d (Python Workshop) not made: disk full (injected)" % community["E8"] in caplog.text
+    assert [r["event_id"] for r in rows(analysis)] == [str(community["E8"])]  # only the failed row stays
+    with db.cursor() as cur:
+        cur.execute("SELECT id, placard_pdf FROM events WHERE placard_pdf IS NOT NULL ORDER BY start_at")
+        stored = {event_id: bytes(pdf) for event_id, pdf in cur.fetchall()}
+        cur.execute("DROP TRIGGER fail_e8 ON events")
+    assert set(stored) == {community["E1"], community["E3"]}
+    for pdf in stored.values():
+        assert pdf.startswith(b"%PDF") and page_count(pdf) == 1
+    assert sorted(p.name for p in pdfs.iterdir()) == [
+        f"event_{community['E1']}_Welcome-Workshop.pdf", f"event_{community['E3']}_Halloween-Party.pdf"]
+
+    assert generate_all_placards.main(["--input-csv", str(analysis)]) == 0  # resumes with E8 alone
+
+    assert rows(analysis) == []
+    with db.cursor() as cur:
+        cur.execute("SELECT id, placard_pdf FROM events WHERE placard_pdf IS NOT NULL")
+        after = {event_id: bytes(pdf) for event_id, pdf in cur.fetchall()}
+    assert set(after) == {community["E1"], community["E3"], community["E8"]}
+    assert after[community["E1"]] == stored[community["E1"]]  # not made again
+    assert page_count(after[community["E8"]]) == 1
+
+
+def test_placard_options_are_checked_before_any_work(tmp_path):
+    (tmp_path / "a.csv").write_text(",".join(COLUMNS) + "\n")
+    for argv in (["--input-csv", str(tmp_path / "none.csv")],
+                 ["--input-csv", str(tmp_path / "a.csv"), "--accent-color", "not-a-colour"],
+                 ["--input-csv", str(tmp_path / "a.csv"), "--logo", str(tmp_path / "logo.png")]):
+        with pytest.raises(SystemExit) as exit_:
+            generate_all_placards.main(argv)
+        assert exit_.value.code == 2
