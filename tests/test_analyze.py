@@ -96,32 +96,43 @@ EXPECTED_CONVERSION = {  # events attended: (all events, excluding parties)
 }
 
 
-@pytest.fixture
-def community(db, database_url):
-    """GRID stored as luma_sync.py and the importer would store it; returns {E1: id}."""
+def store_grid(db, database_url, starts: list[datetime], traits: dict | None = None,
+               costs: dict | None = None) -> dict:
+    """GRID stored as luma_sync.py and the importer would store it, event En starting at
+    starts[n-1] (GRID's columns past the last start are left out); returns {"E1": id, …}.
+    `traits` gives people's (school, class year), `costs` events' costs."""
     conn = psycopg2.connect(database_url)
     apply_schema(conn)
     conn.close()
     ids = {}
     with db.cursor() as cur:
-        for n, (name, category) in enumerate(EVENTS, start=1):
-            start = NOW - timedelta(days=3 + 20 * (10 - n), hours=3)
-            cur.execute("INSERT INTO events (luma_event_id, name, start_at, end_at, timezone, category) "
-                        "VALUES (%s, %s, %s, %s, 'America/New_York', %s) RETURNING id",
-                        (f"evt-hand{n:011d}", name, start, start + timedelta(hours=2), category))
+        for n, start in enumerate(starts, start=1):
+            name, category = EVENTS[n - 1]
+            cur.execute("INSERT INTO events (luma_event_id, name, start_at, end_at, timezone, category, "
+                        "venue, cost) VALUES (%s, %s, %s, %s, 'America/New_York', %s, 'Room 101', %s) "
+                        "RETURNING id", (f"evt-hand{n:011d}", name, start, start + timedelta(hours=2),
+                                         category, (costs or {}).get(f"E{n}")))
             ids[f"E{n}"] = cur.fetchone()[0]
         for person, row in GRID.items():
             gender = "female" if person in FEMALE else "male" if person in MALE else None
             gender = "non-binary" if person == "P21" else gender
-            cur.execute("INSERT INTO people (first_name, last_name, gender) VALUES (%s, 'Hand', %s) "
-                        "RETURNING id", (person, gender))
+            school, class_year = (traits or {}).get(person, (None, None))
+            cur.execute("INSERT INTO people (first_name, last_name, gender, school, class_year) "
+                        "VALUES (%s, 'Hand', %s, %s, %s) RETURNING id", (person, gender, school, class_year))
             person_id = cur.fetchone()[0]
-            for n, mark in enumerate(row, start=1):
+            for n, mark in enumerate(row[:len(starts)], start=1):
                 if mark != ".":
                     cur.execute("INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at) "
                                 "VALUES (%s, %s, %s, %s)", (ids[f"E{n}"], person_id, STATUS[mark],
-                                                            NOW if mark in "Ad" else None))
+                                                            starts[n - 1] if mark in "Ad" else None))
     return ids
+
+
+@pytest.fixture
+def community(db, database_url):
+    """GRID with E1..E10 settled (every 20 days, the last 3 days ago) and E11 still to come."""
+    return store_grid(db, database_url, [NOW - timedelta(days=3 + 20 * (10 - n), hours=3)
+                                         for n in range(1, len(EVENTS) + 1)])
 
 
 def read_csv(path) -> list[dict]:

@@ -6,15 +6,13 @@ import csv
 import re
 from datetime import datetime, timedelta, timezone
 
-import psycopg2
 import pytest
 
 import event_analysis_single
 import generate_all_placards
-from luma_pipeline.database import apply_schema
 from luma_pipeline.event_report import COLUMNS
 
-from test_analyze import EVENTS, FEMALE, GRID, MALE, STATUS
+from test_analyze import store_grid
 
 UTC = timezone.utc
 FIRST_EVENT = datetime(2025, 9, 2, 23, 0, tzinfo=UTC)  # 19:00 in New York; then every 14 days
@@ -27,29 +25,8 @@ TRAITS = {"P1": ("North College", 2026), "P2": ("North College", 2027), "P9": ("
 def community(db, database_url, monkeypatch):
     """E1..E10 of the GRID on fixed dates, with schools, class years and E8's cost; {E1: id}."""
     monkeypatch.setenv("MIN_COMPARABLE_ATTENDEES", "3")
-    conn = psycopg2.connect(database_url)
-    apply_schema(conn)
-    conn.close()
-    ids = {}
-    with db.cursor() as cur:
-        for n, (name, category) in enumerate(EVENTS[:10], start=1):
-            start = FIRST_EVENT + timedelta(days=14 * (n - 1))
-            cur.execute("INSERT INTO events (name, start_at, end_at, timezone, category, venue, cost) "
-                        "VALUES (%s, %s, %s, 'America/New_York', %s, 'Room 101', %s) RETURNING id",
-                        (name, start, start + timedelta(hours=2), category, 250 if n == 8 else None))
-            ids[f"E{n}"] = cur.fetchone()[0]
-        for person, row in GRID.items():
-            gender = "female" if person in FEMALE else "male" if person in MALE else None
-            school, year = TRAITS.get(person, (None, None))
-            cur.execute("INSERT INTO people (first_name, gender, school, class_year) VALUES (%s, %s, %s, %s) "
-                        "RETURNING id", (person, gender, school, year))
-            person_id = cur.fetchone()[0]
-            for n, mark in enumerate(row[:10], start=1):
-                if mark != ".":
-                    cur.execute("INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at) "
-                                "VALUES (%s, %s, %s, %s)", (ids[f"E{n}"], person_id, STATUS[mark],
-                                                            FIRST_EVENT if mark in "Ad" else None))
-    return ids
+    return store_grid(db, database_url, [FIRST_EVENT + timedelta(days=14 * n) for n in range(10)],
+                      traits=TRAITS, costs={"E8": 250})
 
 
 def rows(path) -> list[dict]:
