@@ -69,9 +69,10 @@ def events_to_rows(entries: Iterable[Mapping], tag_categories: Mapping[str, str]
 def save_events(conn, rows: list[dict], counts: EventCounts) -> None:
     """Upsert the events and mark the ones Luma no longer lists (in the caller's transaction)."""
     upsert_events(conn, rows, counts)
-    if not rows and counts.skipped == 0 and _live_event_count(conn):
+    known = 0 if rows or counts.skipped else _live_event_count(conn)
+    if known:
         log.warning("Luma listed no events at all; not marking the %d known events as deleted "
-                    "(check that LUMA_API_KEY belongs to the right calendar)", _live_event_count(conn))
+                    "(check that LUMA_API_KEY belongs to the right calendar)", known)
         return
     if counts.skipped:
         log.warning("%d event(s) could not be read; not marking missing events as deleted this run",

@@ -439,3 +439,14 @@ def test_run_log_records_the_step(start_luma, community, db):
     with db.cursor() as cur:
         cur.execute("SELECT step, status, finished_at IS NOT NULL, counts -> 'events' ->> 'new' FROM run_log")
         assert cur.fetchall() == [("luma_sync", "ok", True, str(len(community.events)))]
+
+
+def test_an_empty_event_list_does_not_delete_everything(start_luma, community, db, caplog):
+    server = start_luma(community)
+    assert luma_sync.main([]) == 0
+    server.community.events = []  # a key of another, empty calendar looks like this
+
+    assert luma_sync.main([]) == 0
+
+    assert {r["sync_status"] for r in events_table(db).values()} == {"synced"}
+    assert f"Luma listed no events at all; not marking the {len(community.events)} known events" in caplog.text
