@@ -159,18 +159,14 @@ def party_funnel_chart(funnel: pd.Series | None, party_category: str) -> Figure:
                              f"No {party_category} events yet (events whose category is "
                              f"'{party_category}', settled and with check-ins).")
     fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
-    stages = list(funnel.index)[::-1]
-    values = funnel[stages].to_numpy(dtype=float)
-    bars = ax.barh(stages, values, color=[COLORS["returned"], COLORS["first"], COLORS["attendees"],
-                                          COLORS["rsvps"]])
-    previous = list(funnel.to_numpy(dtype=float))
-    labels = []
-    for i, stage in enumerate(stages):
-        j = len(stages) - 1 - i
-        share = f" ({values[i] / previous[j - 1] * 100:.0f}% of {funnel.index[j - 1]})" if j and previous[j - 1] else ""
-        labels.append(f"{values[i]:.0f}{share}")
-    ax.bar_label(bars, labels=labels, padding=3)
-    ax.set_xlim(0, max(values.max(), 1) * 1.45)
+    labels = [f"{funnel.iloc[0]:.0f}"] + [
+        f"{now:.0f}" + (f" ({now / before * 100:.0f}% of {stage_before})" if before else "")
+        for (stage_before, before), now in zip(funnel.iloc[:-1].items(), funnel.iloc[1:])]
+    # top to bottom in funnel order
+    bars = ax.barh(list(funnel.index)[::-1], funnel.to_numpy(dtype=float)[::-1],
+                   color=[COLORS["returned"], COLORS["first"], COLORS["attendees"], COLORS["rsvps"]])
+    ax.bar_label(bars, labels=labels[::-1], padding=3)
+    ax.set_xlim(0, max(float(funnel.max()), 1.0) * 1.45)
     ax.set_title(f"{party_category.title()} funnel: from RSVP to coming back")
     ax.set_xlabel("people (all settled party events)")
     return fig

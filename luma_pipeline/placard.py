@@ -144,7 +144,7 @@ def _demographics(fig: Figure, row: dict) -> None:
     ]
     ax = fig.add_axes((0.2, 0.41, 0.74, 0.24))
     ax.set_title("Who came", loc="left", fontsize=12, fontweight="bold", x=-0.19)
-    for y, (label, parts) in enumerate(bars):
+    for y, (_, parts) in enumerate(bars):
         left = 0.0
         for i, (name, column) in enumerate(parts):
             share = value(row, column) or 0.0

@@ -42,16 +42,29 @@ def _need(ask, flag: str) -> Callable[[str], str]:
     return ask
 
 
-def _pick(ask: Callable[[str], str], table: pd.DataFrame, candidates: list, prompt: str) -> int:
-    """A number from the list or an event id; asks again until the answer is one."""
+def _choice(answer: str, candidates: list) -> int | None:
+    """The event an answer names: a number from the list ("3") or an event id ("id 35"; a bare
+    number past the end of the list is taken as an id too); None when neither."""
+    answer = answer.strip().lower()
+    by_id = answer.startswith("id")
+    number = answer[2:].strip() if by_id else answer
+    if not number.isdigit():
+        return None
+    if not by_id and 1 <= int(number) <= len(candidates):
+        return candidates[int(number) - 1]
+    return int(number) if int(number) in candidates else None
+
+
+def _ask_until_valid(ask: Callable[[str], str], candidates: list, prompt: str,
+                     allow_empty: bool = False) -> int | None:
     while True:
-        answer = ask(prompt).strip()
-        if answer.isdigit():
-            if 1 <= int(answer) <= len(candidates):
-                return candidates[int(answer) - 1]
-            if int(answer) in candidates:
-                return int(answer)
-        sys.stderr.write(f"  '{answer}' is neither a number from the list nor an event id\n")
+        answer = ask(prompt)
+        if allow_empty and not answer.strip():
+            return None
+        chosen = _choice(answer, candidates)
+        if chosen is not None:
+            return chosen
+        sys.stderr.write(f"  '{answer.strip()}' is neither a number from the list nor 'id N' of one\n")
 
 
 def _listing(table: pd.DataFrame, candidates: list) -> str:
@@ -63,7 +76,7 @@ def choose_event(table: pd.DataFrame, ask: Callable[[str], str]) -> int:
     """Ask which settled event to analyse (newest first)."""
     candidates = list(table.index[::-1])
     sys.stderr.write("Settled events:\n" + _listing(table, candidates) + "\n")
-    return _pick(ask, table, candidates, "Event to analyse (number or id): ")
+    return _ask_until_valid(ask, candidates, "Event to analyse (its number, or id N): ")
 
 
 def choose_earlier(table: pd.DataFrame, event_id: int, ask: Callable[[str], str]) -> list:
@@ -72,10 +85,10 @@ def choose_earlier(table: pd.DataFrame, event_id: int, ask: Callable[[str], str]
     sys.stderr.write("Earlier events:\n" + _listing(table, candidates) + "\n")
     chosen: list = []
     while len(chosen) < MAX_CHOSEN and candidates:
-        answer = ask(f"Earlier event {len(chosen) + 1} of up to {MAX_CHOSEN} (empty to stop): ")
-        if not answer.strip():
+        pick = _ask_until_valid(ask, candidates, f"Earlier event {len(chosen) + 1} of up to "
+                                                 f"{MAX_CHOSEN} (empty to stop): ", allow_empty=True)
+        if pick is None:
             break
-        pick = _pick(lambda _: answer, table, candidates, "")
         if pick not in chosen:
             chosen.append(pick)
     return chosen

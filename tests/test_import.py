@@ -96,7 +96,7 @@ def name_of(generation: str) -> str:
 @pytest.mark.parametrize("generation", list(HEADER_GENERATIONS) + ["ours (luma_sync.py)"])
 def test_every_header_generation_imports_the_same(generation, event, db, csv_dir, caplog):
     columns = list(HEADER_GENERATIONS.get(generation, SYNC_COLUMNS)) + QUESTIONS
-    path = write_csv(csv_dir / f"Fall Hack Night - Guests - 2025-10-12-10-00-00.csv", columns, GUESTS)
+    path = write_csv(csv_dir / "Fall Hack Night - Guests - 2025-10-12-10-00-00.csv", columns, GUESTS)
 
     assert import_luma_attendance.main([]) == 0
 

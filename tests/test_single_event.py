@@ -171,3 +171,17 @@ def test_placard_options_are_checked_before_any_work(tmp_path):
         with pytest.raises(SystemExit) as exit_:
             generate_all_placards.main(argv)
         assert exit_.value.code == 2
+
+
+def test_choosing_in_a_terminal(community, db, tmp_path, monkeypatch, capsys):
+    # E8 is the 3rd newest; then E7 by its id, E1 by its place among the 7 earlier ones
+    answers = iter(["nonsense", "3", f"id {community['E7']}", "7", "", "never asked"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+
+    assert event_analysis_single.main(["--choose-past", "--outdir", str(tmp_path)]) == 0
+
+    [row] = rows(tmp_path / "event_analysis_all.csv")
+    assert row["event_id"] == str(community["E8"])
+    assert [row[f"prev{i}_event_name"] for i in range(1, 5)] == ["Board Game Social", "Welcome Workshop", "", ""]
+    assert "'nonsense' is neither a number from the list nor 'id N' of one" in capsys.readouterr().err
