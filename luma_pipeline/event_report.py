@@ -12,7 +12,7 @@ import pandas as pd
 from . import metrics
 from .analytics_data import CommunityData
 from .files import atomic_write
-from .report import spreadsheet_safe
+from .report import spreadsheet_safe, spreadsheet_text
 
 PREVIOUS_EVENTS = 4
 TOP_SCHOOLS = 3
@@ -148,6 +148,6 @@ def save_row(path: Path, row: dict) -> None:
 def _cell(value) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if isinstance(value, str) and value.startswith("'") and len(value) > 1 and value[1] in "=+-@":
-        return value  # already escaped when it was first written
+    if isinstance(value, str):  # a row read back from the CSV was escaped when first written
+        value = spreadsheet_text(value)
     return spreadsheet_safe(value)

@@ -8,14 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .files import atomic_write
-from .text import format_instant
+from .text import file_slug, format_instant
 
 # The 2026-09 header (35 columns), the newest generation seen.
 EXPORT_COLUMNS = (
@@ -83,8 +82,7 @@ def guest_to_csv_row(guest: dict, questions: Sequence[str]) -> list[str]:
 
 def guest_csv_name(luma_event_id: str, event_name: str, exported_at: datetime) -> str:
     """The file name of an event's guest list: the Luma event id first, so the importer finds it."""
-    ascii_name = unicodedata.normalize("NFKD", event_name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "event"
+    slug = file_slug(event_name.lower())
     stamp = exported_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{luma_event_id}_{slug}_guests_{stamp}.csv"
 

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
 from .charts import shorten  # noqa: E402
+from .report import spreadsheet_text  # noqa: E402
 
 PAGE = (8.5, 11.0)  # US Letter, inches
 UP, DOWN, NEUTRAL_GRAY = "#2e7d32", "#c62828", "#6b7280"
@@ -44,8 +45,7 @@ def value(row: dict, column: str) -> float | None:
 
 def text(row: dict, column: str) -> str:
     """Text from a CSV row, without the apostrophe that kept a spreadsheet from running it."""
-    cell = row.get(column) or ""
-    return cell[1:] if cell.startswith("'") and cell[1:2] in ("=", "+", "-", "@") else cell
+    return spreadsheet_text(row.get(column) or "")
 
 
 def render_placard(row: dict, branding: Branding = Branding()) -> bytes:

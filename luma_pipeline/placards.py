@@ -3,8 +3,6 @@ A row leaves the CSV only once its PDF is stored, so an interrupted run resumes 
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from pathlib import Path
 
 import psycopg2
@@ -13,6 +11,7 @@ from .cli import StepContext, StepResult
 from .event_report import read_rows, write_rows
 from .files import atomic_write
 from .placard import Branding, render_placard, text
+from .text import file_slug
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,4 @@ def store_placard(conn, row: dict, pdf: bytes) -> None:
 
 def placard_file_name(row: dict) -> str:
     """`event_{id}_{name}.pdf`, the name folded to letters, digits and dashes."""
-    ascii_name = unicodedata.normalize("NFKD", text(row, "event_name")).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:60] or "event"
-    return f"event_{int(row['event_id'])}_{slug}.pdf"
+    return f"event_{int(row['event_id'])}_{file_slug(text(row, 'event_name'))}.pdf"

@@ -34,6 +34,12 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
+def spreadsheet_text(cell: str) -> str:
+    """A cell as it was before spreadsheet_safe escaped it."""
+    escaped = cell.startswith("'") and cell[1:].startswith(SPREADSHEET_TRIGGERS)
+    return cell[1:] if escaped and not PLAIN_NUMBER.match(cell[1:]) else cell
+
+
 def write_summary(path: Path, rows: list[tuple[str, object]]) -> None:
     """summary_stats.csv: `metric,value`; a missing value is an empty cell."""
     with atomic_write(path, "w", newline="", encoding="utf-8") as handle:

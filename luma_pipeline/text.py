@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 
@@ -51,3 +52,10 @@ def parse_duration(value: object) -> timedelta | None:
     return timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0),
                      hours=parts.get("hours", 0), minutes=parts.get("minutes", 0),
                      seconds=parts.get("seconds", 0))
+
+
+def file_slug(text: str, limit: int = 60) -> str:
+    """A name fit for a file name: accents dropped, runs of other characters made one dash
+    ("Café Night: Q&A!! 🎉" → "Cafe-Night-Q-A"); "event" when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-") or "event"
