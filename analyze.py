@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from luma_pipeline.analysis import analyze
-from luma_pipeline.cli import run_step
+from luma_pipeline.analytics.step import analyze
+from luma_pipeline.runner import run_step
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -11,9 +11,9 @@ import sys
 import tempfile
 import threading
 
-from luma_pipeline.cli import EXIT_USAGE
 from luma_pipeline.config import ConfigError, Settings, load_settings
 from luma_pipeline.logs import setup_logging
+from luma_pipeline.runner import EXIT_USAGE
 from luma_pipeline.scheduler import PipelineRun, serve, valid_schedule
 
 log = logging.getLogger("entrypoint")

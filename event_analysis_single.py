@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from luma_pipeline.cli import run_step
-from luma_pipeline.single_event import analyse
+from luma_pipeline.reports.single_event import analyse
+from luma_pipeline.runner import run_step
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

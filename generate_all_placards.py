@@ -11,9 +11,9 @@ from pathlib import Path
 
 from matplotlib.colors import is_color_like
 
-from luma_pipeline.cli import run_step
-from luma_pipeline.placard import Branding
-from luma_pipeline.placards import generate
+from luma_pipeline.reports.placard_pdf import Branding
+from luma_pipeline.reports.placards import generate
+from luma_pipeline.runner import run_step
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

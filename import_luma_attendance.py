@@ -8,8 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from luma_pipeline.cli import run_step
-from luma_pipeline.importer import ImportOptions, files_to_import, run_import
+from luma_pipeline.importing.step import ImportOptions, files_to_import, run_import
+from luma_pipeline.runner import run_step
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from luma_pipeline.cli import run_step
-from luma_pipeline.sync import sync
+from luma_pipeline.runner import run_step
+from luma_pipeline.sync.step import sync
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -51,9 +51,10 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from luma_pipeline.database import apply_schema  # noqa: E402
 from scratch_database import database_for  # noqa: E402
-from luma_pipeline.report import CHARTS  # noqa: E402
+
+from luma_pipeline.analytics.page import CHARTS  # noqa: E402
+from luma_pipeline.database import apply_schema  # noqa: E402
 
 TARGET_WALL_S = 30.0
 TARGET_RSS_KIB = int(1.5 * 1024 * 1024)  # 1.5 GiB; ru_maxrss is in KiB on Linux

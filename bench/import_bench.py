@@ -41,8 +41,8 @@ from scratch_database import database_for  # noqa: E402
 
 import import_luma_attendance  # noqa: E402
 from luma_pipeline.database import apply_schema  # noqa: E402
-from luma_pipeline.identity import fold_name, normalize_email, same_first_name  # noqa: E402
-from luma_pipeline.luma_csv import EXPORT_COLUMNS, guest_csv_name  # noqa: E402
+from luma_pipeline.importing.identity import fold_name, normalize_email, same_first_name  # noqa: E402
+from luma_pipeline.luma.guest_csv import EXPORT_COLUMNS, guest_csv_name  # noqa: E402
 from luma_pipeline.text import format_instant  # noqa: E402
 
 TARGET_ROWS_PER_S = 5000

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import luma_sync  # noqa: E402
 from luma_pipeline.database import start_embedded  # noqa: E402
-from luma_pipeline.luma_api import PAGE_LIMIT  # noqa: E402
+from luma_pipeline.luma.api import PAGE_LIMIT  # noqa: E402
 from luma_pipeline.settled import is_settled  # noqa: E402
 from luma_pipeline.simulated_luma.community import generate_community  # noqa: E402
 from luma_pipeline.simulated_luma.server import SimulatedLuma  # noqa: E402

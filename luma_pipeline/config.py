@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from dotenv import find_dotenv, load_dotenv
 
-from .demographics import parse_question_map
+from .importing.demographics import parse_question_map
 
 DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
 

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 import analyze
-from luma_pipeline.charts import shorten
+from luma_pipeline.analytics.charts import shorten
 from luma_pipeline.database import apply_schema
 
 UTC = timezone.utc
@@ -295,5 +295,5 @@ def test_long_event_names_are_shortened_legibly(name, limit, expected):
     ("-50.0", "-50.0"), ("Room 101", "Room 101"), (12.5, 12.5),
 ], ids=["formula", "plus", "at", "minus formula", "negative number stays a number", "text", "float"])
 def test_cells_are_safe_in_a_spreadsheet(cell, safe):
-    from luma_pipeline.report import spreadsheet_safe
+    from luma_pipeline.analytics.page import spreadsheet_safe
     assert spreadsheet_safe(cell) == safe

@@ -12,7 +12,7 @@ import pytest
 import import_luma_attendance
 import luma_sync
 from luma_pipeline.database import apply_schema
-from luma_pipeline.luma_csv import HEADER_GENERATIONS, SYNC_COLUMNS
+from luma_pipeline.luma.guest_csv import HEADER_GENERATIONS, SYNC_COLUMNS
 
 UTC = timezone.utc
 EVT = "evt-KRKLQQkGnKCpSq9"

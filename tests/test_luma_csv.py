@@ -3,10 +3,15 @@ import csv
 import io
 from datetime import datetime, timezone
 
-from luma_pipeline.luma_csv import EXPORT_COLUMNS, SYNC_COLUMNS, guest_csv_name, write_guest_csv
-from luma_pipeline.luma_entries import guest_from_entry
-
 from test_luma_entries import CURRENT_GUEST, LEGACY_GUEST
+
+from luma_pipeline.luma.entries import guest_from_entry
+from luma_pipeline.luma.guest_csv import (
+    EXPORT_COLUMNS,
+    SYNC_COLUMNS,
+    guest_csv_name,
+    write_guest_csv,
+)
 
 QUESTION = 'How did you hear about us? (friends, "flyers", etc.)'
 

@@ -3,7 +3,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from luma_pipeline.luma_entries import category_from_tags, event_to_row, guest_from_entry
+from luma_pipeline.luma.entries import (
+    category_from_tags,
+    event_to_row,
+    guest_from_entry,
+)
 from luma_pipeline.settled import is_settled
 from luma_pipeline.text import format_instant, parse_duration, parse_instant
 

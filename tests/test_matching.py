@@ -3,10 +3,19 @@ from datetime import datetime, timezone
 
 import pytest
 
-from luma_pipeline.demographics import (class_year_from_answer, demographics, field_of_question,
-                                        gender_from_answer)
-from luma_pipeline.identity import fold_name, normalize_email, normalize_phone, split_name
-from luma_pipeline.matching import Guest, PeopleIndex, match_guest
+from luma_pipeline.importing.demographics import (
+    class_year_from_answer,
+    demographics,
+    field_of_question,
+    gender_from_answer,
+)
+from luma_pipeline.importing.identity import (
+    fold_name,
+    normalize_email,
+    normalize_phone,
+    split_name,
+)
+from luma_pipeline.importing.matching import Guest, PeopleIndex, match_guest
 
 # The known community: id → (name, emails, phones)
 PEOPLE = {

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import API_KEY
 
 import entrypoint
 from luma_pipeline.scheduler import next_run, serve, valid_schedule
-
-from conftest import API_KEY
 
 REPO = Path(__file__).resolve().parent.parent
 UTC = timezone.utc

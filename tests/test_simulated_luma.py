@@ -9,14 +9,20 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
-from luma_pipeline.simulated_luma import Faults, SimulatedLuma, generate_community, local_to_utc
+from luma_pipeline.simulated_luma import (
+    Faults,
+    SimulatedLuma,
+    generate_community,
+    local_to_utc,
+)
 from luma_pipeline.simulated_luma.__main__ import main
 
 UTC = timezone.utc

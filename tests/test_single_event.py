@@ -7,12 +7,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from test_analyze import store_grid
 
 import event_analysis_single
 import generate_all_placards
-from luma_pipeline.event_report import COLUMNS
-
-from test_analyze import store_grid
+from luma_pipeline.reports.event_row import COLUMNS
 
 UTC = timezone.utc
 FIRST_EVENT = datetime(2025, 9, 2, 23, 0, tzinfo=UTC)  # 19:00 in New York; then every 14 days

@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 import psycopg2
 import pytest
+from conftest import API_KEY
 
 import luma_sync
 from luma_pipeline.database import LOCK_NAMESPACE, lock_key
-from luma_pipeline.luma_csv import SYNC_COLUMNS
+from luma_pipeline.luma.guest_csv import SYNC_COLUMNS
 from luma_pipeline.simulated_luma.community import Community, SimEvent, SimGuest
-
-from conftest import API_KEY
 
 UTC = timezone.utc
 NOW = datetime.now(UTC)

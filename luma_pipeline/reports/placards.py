@@ -7,11 +7,11 @@ from pathlib import Path
 
 import psycopg2
 
-from .cli import StepContext, StepResult
-from .event_report import read_rows, write_rows
-from .files import atomic_write
-from .placard import Branding, render_placard, text
-from .text import file_slug
+from ..files import atomic_write
+from ..runner import StepContext, StepResult
+from ..text import file_slug
+from .event_row import read_rows, write_rows
+from .placard_pdf import Branding, render_placard, text
 
 log = logging.getLogger(__name__)
 

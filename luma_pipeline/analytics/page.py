@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .files import atomic_write
+from ..files import atomic_write
 
 CHARTS = (  # file stem, title
     ("retention_by_event", "Who comes back"),

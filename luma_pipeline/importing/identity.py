@@ -6,10 +6,10 @@ import unicodedata
 from functools import lru_cache
 
 import phonenumbers
-from rapidfuzz.distance import OSA
 from nicknames import NickNamer
+from rapidfuzz.distance import OSA
 
-from .text import clean_text
+from ..text import clean_text
 
 _NON_LETTERS = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")

@@ -9,10 +9,10 @@ from typing import Callable
 
 import pandas as pd
 
-from . import metrics
-from .analytics_data import load
-from .cli import StepContext, StepResult, UsageError
-from .event_report import EventAnalysis, analyse_event, local_date, save_row
+from ..analytics import metrics
+from ..analytics.load import load
+from ..runner import StepContext, StepResult, UsageError
+from .event_row import EventAnalysis, analyse_event, local_date, save_row
 
 MAX_CHOSEN = 4
 

@@ -7,12 +7,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .cli import StepContext, StepResult, print_path
-from .events import (EventCounts, EventToFetch, events_awaiting_guests, mark_source_deleted,
-                     upsert_events)
-from .luma_api import LumaAuthError, LumaClient, LumaError
-from .luma_csv import guest_csv_name, pending_csvs, write_guest_csv
-from .luma_entries import event_to_row, first_id, guest_from_entry, unwrap
+from ..luma.api import LumaAuthError, LumaClient, LumaError
+from ..luma.entries import event_to_row, first_id, guest_from_entry, unwrap
+from ..luma.guest_csv import guest_csv_name, pending_csvs, write_guest_csv
+from ..runner import StepContext, StepResult, print_path
+from .events_table import (
+    EventCounts,
+    EventToFetch,
+    events_awaiting_guests,
+    mark_source_deleted,
+    upsert_events,
+)
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .files import atomic_write  # noqa: E402
+from ..files import atomic_write  # noqa: E402
 
 DPI = 150
 MAX_LABELS = 40  # event labels shown on one axis before they are thinned

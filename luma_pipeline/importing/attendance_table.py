@@ -7,7 +7,7 @@ from datetime import datetime
 
 from psycopg2.extras import execute_values
 
-from .database import copy_into_temp
+from ..database import copy_into_temp
 
 ATTENDANCE_FIELDS = ("luma_guest_id", "approval_status", "registered_at", "checked_in_at",
                      "invite_token", "registration_answers")

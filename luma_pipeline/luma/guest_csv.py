@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .files import atomic_write
-from .text import file_slug, format_instant
+from ..files import atomic_write
+from ..text import file_slug, format_instant
 
 # The 2026-09 header (35 columns), the newest generation seen.
 EXPORT_COLUMNS = (

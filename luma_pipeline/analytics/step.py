@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from ..runner import StepContext, StepResult
+from ..sync.events_table import flag_no_attendance, save_event_stats
 from . import charts, metrics
-from .analytics_data import CommunityData, load
-from .cli import StepContext, StepResult
-from .events import flag_no_attendance, save_event_stats
-from .report import CHARTS, write_index, write_summary, write_table
+from .load import CommunityData, load
+from .page import CHARTS, write_index, write_summary, write_table
 
 log = logging.getLogger(__name__)
 

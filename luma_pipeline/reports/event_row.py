@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from . import metrics
-from .analytics_data import CommunityData
-from .files import atomic_write
-from .report import spreadsheet_safe, spreadsheet_text
+from ..analytics import metrics
+from ..analytics.load import CommunityData
+from ..analytics.page import spreadsheet_safe, spreadsheet_text
+from ..files import atomic_write
 
 PREVIOUS_EVENTS = 4
 TOP_SCHOOLS = 3

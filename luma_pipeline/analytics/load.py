@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from .settled import is_settled
+from ..settled import is_settled
 
 
 @dataclass

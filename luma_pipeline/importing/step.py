@@ -11,18 +11,36 @@ from pathlib import Path
 
 import psycopg2
 
-from .attendance import (EventRef, find_event, mark_imported, queue_for_review,
-                         upsert_attendance)
-from .cli import StepContext, StepResult
+from ..files import atomic_write
+from ..luma.guest_csv import (
+    EVENT_ID,
+    GUEST_ID_COLUMNS,
+    GuestFile,
+    GuestFileError,
+    export_time_from_name,
+    read_guest_csv,
+)
+from ..runner import StepContext, StepResult
+from ..text import clean_text, parse_instant
+from .attendance_table import (
+    EventRef,
+    find_event,
+    mark_imported,
+    queue_for_review,
+    upsert_attendance,
+)
 from .demographics import demographics
-from .files import atomic_write
 from .identity import fold_name, normalize_email, normalize_phone, split_name
-from .luma_csv import (EVENT_ID, GUEST_ID_COLUMNS, GuestFile, GuestFileError,
-                       export_time_from_name, read_guest_csv)
 from .matching import Guest, PeopleIndex, match_guest
-from .people import (allocate_person_ids, fill_blanks, fills_needed, insert_identifiers, insert_people,
-                     load_people_index, note_blanks)
-from .text import clean_text, parse_instant
+from .people_table import (
+    allocate_person_ids,
+    fill_blanks,
+    fills_needed,
+    insert_identifiers,
+    insert_people,
+    load_people_index,
+    note_blanks,
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
-from .charts import shorten  # noqa: E402
-from .report import spreadsheet_text  # noqa: E402
+from ..analytics.charts import shorten  # noqa: E402
+from ..analytics.page import spreadsheet_text  # noqa: E402
 
 PAGE = (8.5, 11.0)  # US Letter, inches
 UP, DOWN, NEUTRAL_GRAY = "#2e7d32", "#c62828", "#6b7280"

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from .text import clean_text
+from ..text import clean_text
 
 FIELDS = ("gender", "school", "class_year")
 

@@ -15,8 +15,8 @@ from typing import Callable, Iterator
 
 import requests
 
-from .config import Settings
-from .logs import redact
+from ..config import Settings
+from ..logs import redact
 
 log = logging.getLogger(__name__)
 

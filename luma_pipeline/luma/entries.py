@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from .text import clean_text, parse_duration, parse_instant
+from ..text import clean_text, parse_duration, parse_instant
 
 EVENT_COLUMNS = ("luma_event_id", "name", "start_at", "end_at", "timezone", "description",
                  "signup_url", "venue", "luma_category")

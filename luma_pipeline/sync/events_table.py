@@ -7,8 +7,8 @@ from datetime import datetime
 
 from psycopg2.extras import execute_values
 
-from .luma_entries import EVENT_COLUMNS
-from .settled import is_settled
+from ..luma.entries import EVENT_COLUMNS
+from ..settled import is_settled
 
 # Columns Luma owns. An event counts as changed when any of them differs from what we hold.
 _LUMA_OWNED = [c for c in EVENT_COLUMNS if c != "luma_event_id"]
