@@ -8,7 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from luma_pipeline.importing.step import ImportOptions, files_to_import, run_import
+from luma_pipeline.importing.rows import ImportOptions
+from luma_pipeline.importing.step import files_to_import, run_import
 from luma_pipeline.runner import run_step
 
 
@@ -39,11 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
     def body(ctx):
-        settings = ctx.settings
-        options = ImportOptions(args.event_id, args.luma_event_id, settings.default_phone_region,
-                                settings.fuzzy_name_threshold, settings.question_fields,
-                                settings.academic_year_start_month)
-        return run_import(ctx, files_to_import(args.paths, settings.csv_dir), options)
+        options = ImportOptions.from_settings(ctx.settings, event_id=args.event_id,
+                                              luma_event_id=args.luma_event_id)
+        return run_import(ctx, files_to_import(args.paths, ctx.settings.csv_dir), options)
 
     return run_step("import_luma_attendance", body, dry_run=args.dry_run)
 

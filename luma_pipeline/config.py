@@ -1,4 +1,7 @@
-"""Configuration: the environment (and `.env`) read once into one typed object."""
+"""Configuration: the environment (and `.env`) read once into one typed object.
+
+load_settings reads only the variables VARIABLES names, and the tests clear exactly those, so a
+developer's shell never leaks into a test."""
 from __future__ import annotations
 
 import os
@@ -10,9 +13,18 @@ from urllib.parse import urlsplit
 import phonenumbers
 from dotenv import find_dotenv, load_dotenv
 
-from .importing.demographics import parse_question_map
-
 DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
+# Every variable load_settings reads; reading another is a programming error (see _Environment).
+VARIABLES = (
+    "DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "LUMA_PGDATA",
+    "LUMA_API_KEY", "LUMA_API_BASE_URL", "LUMA_MAX_REQUESTS_PER_MINUTE", "LUMA_RATE_LIMIT_WAIT_SECONDS",
+    "LUMA_MAX_RETRIES", "LUMA_RETRY_BACKOFF_SECONDS", "LUMA_TIMEOUT_SECONDS", "OUTPUT_DIR", "CSV_DIR",
+    "SETTLE_HOURS", "LUMA_TAG_CATEGORY_MAP", "DEFAULT_PHONE_REGION", "FUZZY_NAME_THRESHOLD",
+    "QUESTION_FIELD_MAP", "ACADEMIC_YEAR_START_MONTH", "PARTY_CATEGORY", "MIN_COMPARABLE_ATTENDEES",
+    "CRON_SCHEDULE", "RUN_ON_START", "LOG_LEVEL",
+)
+# The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
+ANSWER_FIELDS = ("gender", "school", "class_year")
 
 
 class ConfigError(Exception):
@@ -25,6 +37,7 @@ class Settings:
 
     database_url: str | None = field(default=None, repr=False)  # may hold a password
     pg_configured: bool = False  # libpq's PG* variables name a server (PGHOST set)
+    pg_password: str | None = field(default=None, repr=False)
     pgdata: Path = Path(".pgdata")
     luma_api_key: str | None = field(default=None, repr=False)
     luma_api_base_url: str = DEFAULT_LUMA_API_BASE_URL
@@ -49,7 +62,7 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
-        found = [self.luma_api_key, os.environ.get("PGPASSWORD")]
+        found = [self.luma_api_key, self.pg_password]
         if self.database_url:
             found.append(urlsplit(self.database_url).password)
         return [s for s in found if s and len(s) >= 4]
@@ -67,11 +80,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if environ is None:
         load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env of the folder we run in
         environ = os.environ
-    env = {k: v for k, v in environ.items() if v != ""}
+    env = _Environment({k: v for k, v in environ.items() if v != ""})
     output_dir = Path(env.get("OUTPUT_DIR", "analysis_outputs"))
     return Settings(
         database_url=env.get("DATABASE_URL"),
-        pg_configured="PGHOST" in env,
+        pg_configured=env.get("PGHOST") is not None,
+        pg_password=env.get("PGPASSWORD"),
         pgdata=Path(env.get("LUMA_PGDATA", ".pgdata")),
         luma_api_key=env.get("LUMA_API_KEY"),
         luma_api_base_url=env.get("LUMA_API_BASE_URL", DEFAULT_LUMA_API_BASE_URL).rstrip("/"),
@@ -96,6 +110,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+class _Environment(dict):
+    """The environment's non-empty variables; asking for one VARIABLES does not name is a bug."""
+
+    def get(self, name: str, default=None):
+        if name not in VARIABLES:
+            raise KeyError(f"{name} is read but not listed in config.VARIABLES")
+        return super().get(name, default)
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None:
@@ -115,10 +138,15 @@ def _phone_region(region: str) -> str:
 
 
 def _question_fields(text: str) -> tuple[tuple[str, str], ...]:
-    try:
-        return parse_question_map(text)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    """QUESTION_FIELD_MAP ("question words=field; …") as (words, field) pairs."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        words, _, name = item.rpartition("=")
+        name = name.strip().lower().replace(" ", "_")
+        if not words.strip() or name not in ANSWER_FIELDS:
+            raise ConfigError(f"QUESTION_FIELD_MAP: {item!r} is not 'question words=gender|school|class_year'")
+        pairs.append((words.strip().casefold(), name))
+    return tuple(pairs)
 
 
 def _month(env: Mapping[str, str]) -> int:

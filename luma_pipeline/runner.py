@@ -1,5 +1,5 @@
-"""What every step's `main` shares: settings, logging, the connection, the schema, the step lock,
-the run log and the exit codes of DESIGN.md."""
+"""The step runner: what every script's `main` shares (settings, logging, the connection, the
+schema, the step lock, the run log and the exit codes of DESIGN.md)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ from typing import Callable
 from .config import ConfigError, Settings, load_settings
 from .database import apply_schema, connect, try_lock_step
 from .logs import redact, setup_logging
+from .text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
         log.error("%s: %s", step, exc)
         return EXIT_USAGE
     except Exception as exc:  # the last line of defence: one readable line, nothing leaked
-        log.error("%s FAILED: %s", step, redact(_one_line(exc), settings.secrets()))
+        log.error("%s FAILED: %s", step, redact(one_line(exc), settings.secrets()))
         log.debug("traceback", exc_info=True)
         return EXIT_FAILURE
     finally:
@@ -87,7 +88,7 @@ def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepC
         raise
     except Exception as exc:
         ctx.conn.rollback()
-        message = redact(_one_line(exc), ctx.settings.secrets())
+        message = redact(one_line(exc), ctx.settings.secrets())
         _finish_run(ctx.conn, run_id, "failed", {}, message)
         log.error("%s FAILED: %s", step, message)
         log.debug("traceback", exc_info=True)
@@ -114,11 +115,6 @@ def _finish_run(conn, run_id: int | None, status: str, counts: dict, message: st
     with conn, conn.cursor() as cur:
         cur.execute("""UPDATE run_log SET finished_at = now(), status = %s, counts = %s, message = %s
                        WHERE id = %s""", (status, json.dumps(counts), message, run_id))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if text else type(exc).__name__
 
 
 def _terminate_cleanly_on_sigterm() -> None:

@@ -1,9 +1,10 @@
-"""Small text and time cleaners shared by every step (no I/O)."""
+"""Small text and time rules shared by every step, each written once (no I/O)."""
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def clean_text(value: object) -> str | None:
@@ -59,3 +60,42 @@ def file_slug(text: str, limit: int = 60) -> str:
     ("Café Night: Q&A!! 🎉" → "Cafe-Night-Q-A"); "event" when nothing is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-") or "event"
+
+
+def local_date(moment: datetime, timezone_name: str | None) -> date:
+    """The calendar date of an instant in an IANA timezone; in UTC when the zone is missing or
+    unknown (an event's date is still worth showing when its zone name is not)."""
+    try:
+        zone = ZoneInfo(timezone_name) if timezone_name else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.utc
+    return moment.astimezone(zone).date()
+
+
+def academic_year_end(day: date, start_month: int) -> int:
+    """The calendar year in which the academic year of `day` ends (it starts in `start_month`)."""
+    return day.year + 1 if day.month >= start_month else day.year
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one readable line: its message with line breaks folded, else its type."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# A spreadsheet runs a cell starting with one of these as a formula.
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula: a leading ' for text starting with = + - @
+    (a plain number such as -50.0 stays a number)."""
+    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS) and not PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A cell as it was before spreadsheet_safe escaped it."""
+    escaped = cell.startswith("'") and cell[1:].startswith(SPREADSHEET_TRIGGERS)
+    return cell[1:] if escaped and not PLAIN_NUMBER.match(cell[1:]) else cell

@@ -10,16 +10,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg2
 import pytest
 
+from luma_pipeline.config import VARIABLES
 from luma_pipeline.database import start_embedded
+from luma_pipeline.luma import api as luma_api
 from luma_pipeline.simulated_luma.community import generate_community
 from luma_pipeline.simulated_luma.server import SimulatedLuma
 
 API_KEY = "secret-test-key-8Hq2vLx9"
-ENV_VARS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "LUMA_PGDATA",
-            "LUMA_API_KEY", "LUMA_API_BASE_URL", "LUMA_MAX_REQUESTS_PER_MINUTE",
-            "LUMA_RATE_LIMIT_WAIT_SECONDS", "LUMA_MAX_RETRIES", "LUMA_RETRY_BACKOFF_SECONDS",
-            "LUMA_TIMEOUT_SECONDS", "OUTPUT_DIR", "CSV_DIR", "SETTLE_HOURS", "LUMA_TAG_CATEGORY_MAP",
-            "LOG_LEVEL")
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +60,7 @@ def db(database_url):
 @pytest.fixture(autouse=True)
 def clean_environment(tmp_path, monkeypatch) -> Path:
     """Nothing of the developer's environment or .env; fast Luma retries; files under tmp_path."""
-    for name in ENV_VARS:
+    for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LUMA_MAX_REQUESTS_PER_MINUTE", "0")
@@ -73,6 +70,14 @@ def clean_environment(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.setenv("CSV_DIR", str(tmp_path / "out" / "csv"))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def luma_waits(monkeypatch) -> list[float]:
+    """The Luma client's waits (pacing, Retry-After, backoff), recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(luma_api, "wait_out", waits.append)
+    return waits
 
 
 @pytest.fixture

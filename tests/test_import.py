@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 
 import psycopg2
 import pytest
+from guest_lists import HEADER_GENERATIONS
 
 import import_luma_attendance
 import luma_sync
 from luma_pipeline.database import apply_schema
-from luma_pipeline.luma.guest_csv import HEADER_GENERATIONS, SYNC_COLUMNS
+from luma_pipeline.luma.guest_csv import SYNC_COLUMNS
 
 UTC = timezone.utc
 EVT = "evt-KRKLQQkGnKCpSq9"

@@ -155,25 +155,27 @@ def test_current_paths_answering_404_fall_back_to_legacy_once(start_luma, commun
 
 # -- faults ------------------------------------------------------------------------------------
 
-def test_429_with_retry_after_waits_and_succeeds(start_luma, community, db, caplog):
+def test_429_with_retry_after_waits_and_succeeds(start_luma, community, db, caplog, luma_waits):
     server = start_luma(community)
-    server.faults.rate_limit_count, server.faults.retry_after = 2, 1
+    server.faults.rate_limit_count, server.faults.retry_after = 2, 7
 
     assert luma_sync.main([]) == 0
 
     assert [r[3] for r in server.requests[:3]] == [429, 429, 200]
-    assert "429 Too Many Requests (waiting 1 s: Retry-After)" in caplog.text
+    assert luma_waits == [7, 7]  # what Luma asked for, each time
+    assert "429 Too Many Requests (waiting 7 s: Retry-After)" in caplog.text
     assert len(events_table(db)) == len(community.events)
 
 
 def test_429_without_retry_after_waits_the_configured_time(start_luma, community, db, caplog,
-                                                           monkeypatch):
+                                                           monkeypatch, luma_waits):
     monkeypatch.setenv("LUMA_RATE_LIMIT_WAIT_SECONDS", "0.2")
     server = start_luma(community)
     server.faults.rate_limit_count, server.faults.retry_after = 1, None
 
     assert luma_sync.main([]) == 0
 
+    assert luma_waits == [0.2]
     assert "waiting 0.2 s: no Retry-After; LUMA_RATE_LIMIT_WAIT_SECONDS" in caplog.text
     assert len(events_table(db)) == len(community.events)
 

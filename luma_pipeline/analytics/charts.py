@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 import unicodedata
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -15,6 +14,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from ..files import atomic_write  # noqa: E402
+from ..text import local_date  # noqa: E402
 
 DPI = 150
 MAX_LABELS = 40  # event labels shown on one axis before they are thinned
@@ -41,12 +41,7 @@ def shorten(text: str, limit: int = LABEL_CHARS) -> str:
 
 def event_label(row: pd.Series) -> str:
     """"Mar 05 '25" (in the event's own timezone) over the shortened event name."""
-    start = row["start_at"]
-    try:
-        start = start.tz_convert(ZoneInfo(row["timezone"])) if row["timezone"] else start
-    except (KeyError, ValueError):
-        pass  # an unknown timezone name: show the date in UTC
-    return f"{start:%b %d '%y}\n{shorten(row['name'])}"
+    return f"{local_date(row['start_at'], row['timezone']):%b %d '%y}\n{shorten(row['name'])}"
 
 
 def _event_axis_figure(n_events: int) -> tuple[Figure, plt.Axes]:

@@ -1,4 +1,4 @@
-"""What analyze.py reads from Postgres, as the data frames `metrics` works on."""
+"""What the analysis reads from Postgres: settled events, their guests and the people, as data frames."""
 from __future__ import annotations
 
 import io
@@ -17,7 +17,6 @@ class CommunityData:
     events: pd.DataFrame
     guests: pd.DataFrame
     people: pd.DataFrame
-    auto_flagged: set  # event ids analyze itself flagged as "no attendance taken" earlier
 
 
 def load(conn, now: datetime, settle_hours: float) -> CommunityData:
@@ -36,7 +35,7 @@ def load(conn, now: datetime, settle_hours: float) -> CommunityData:
         ~events["event_id"].isin(auto), None).astype(object)
     return CommunityData(events.drop(columns=["end_at", "attendance_taken_auto"]),
                          _guests(conn, list(events["event_id"])),
-                         _query(conn, "SELECT id AS person_id, gender, school, class_year FROM people"), auto)
+                         _query(conn, "SELECT id AS person_id, gender, school, class_year FROM people"))
 
 
 def _guests(conn, event_ids: list[int]) -> pd.DataFrame:

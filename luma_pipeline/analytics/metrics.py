@@ -1,6 +1,6 @@
 """The metric definitions of DESIGN.md, each once, as pure functions of data frames.
 
-Inputs (see `analytics_data.load`):
+Inputs (see `load.load`):
 - events: one row per settled event, ordered by (start_at, id): event_id, name, start_at,
   timezone, category, attendance_taken (the organiser's flag or analyze's, else None).
 - guests: one row per (event, person) of those events: event_id, person_id, approval_status,
@@ -12,6 +12,7 @@ all is suspected of "no attendance taken": unless the organiser says otherwise i
 metrics are missing (NaN / NULL), never 0."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -48,6 +49,29 @@ def counted_attendance(events: pd.DataFrame, guests: pd.DataFrame) -> pd.DataFra
     return attended.assign(order=attended["event_id"].map(order).to_numpy())[["event_id", "person_id", "order"]]
 
 
+@dataclass(frozen=True)
+class Attendance:
+    """What every metric starts from, worked out once per analysis and passed on.
+
+    guests: the guest rows with `rsvp`; counted: per event, whether its attendance counts;
+    attended: the attended rows of counted events with the event's order; people: per person who
+    attended, their first event, last event's order and number of events attended."""
+
+    events: pd.DataFrame
+    guests: pd.DataFrame
+    counted: pd.Series
+    attended: pd.DataFrame
+    people: pd.DataFrame
+
+
+def prepare(events: pd.DataFrame, guests: pd.DataFrame) -> Attendance:
+    """The RSVPs, counted attendance and first events of a community, each computed once."""
+    guests = with_rsvp(guests)
+    counted = attendance_counted(events, guests).reindex(events["event_id"])
+    attended = counted_attendance(events, guests)
+    return Attendance(events, guests, counted, attended, first_events(attended))
+
+
 def first_events(attended: pd.DataFrame) -> pd.DataFrame:
     """Per person who attended: first event (the earliest attended), number of events attended,
     and the order of the last one."""
@@ -57,15 +81,13 @@ def first_events(attended: pd.DataFrame) -> pd.DataFrame:
     return by_person.join(first.set_index("person_id").rename(columns={"event_id": "first_event_id"}))
 
 
-def event_metrics(events: pd.DataFrame, guests: pd.DataFrame) -> pd.DataFrame:
+def event_metrics(community: Attendance) -> pd.DataFrame:
     """One row per settled event (in order) with every per-event metric; attendance metrics are
     NaN for events whose attendance does not count."""
-    guests = with_rsvp(guests)
-    counted = attendance_counted(events, guests).reindex(events["event_id"]).to_numpy()
-    attended = counted_attendance(events, guests)
-    people = first_events(attended)
+    events, guests, attended, people = (community.events, community.guests, community.attended,
+                                        community.people)
     out = events.set_index("event_id")[["name", "start_at", "timezone", "category"]].copy()
-    out["attendance_counted"] = counted
+    out["attendance_counted"] = community.counted.to_numpy(dtype=bool)
     out["total_rsvps"] = guests[guests["rsvp"]].groupby("event_id").size().reindex(out.index, fill_value=0)
     out["total_attendees"] = attended.groupby("event_id").size().reindex(out.index, fill_value=0)
     out["first_time_attendees"] = people.groupby("first_event_id").size().reindex(out.index, fill_value=0)
@@ -122,28 +144,30 @@ def attendance_data(row: pd.Series) -> dict:
     """The `events.attendance_data` of one event (without `computed_at`), NULL for missing values."""
     return {
         "total_rsvps": int(row["total_rsvps"]),
-        "total_attendees": _int_or_none(row["total_attendees"]),
-        "first_time_attendees": _int_or_none(row["first_time_attendees"]),
-        "conversion_rate": _float_or_none(row["conversion_rate"]),
-        "returned_later": _int_or_none(row["returned_later"]),
-        "return_rate": _float_or_none(row["return_rate"]),
+        "total_attendees": whole_or_none(row["total_attendees"]),
+        "first_time_attendees": whole_or_none(row["first_time_attendees"]),
+        "conversion_rate": number_or_none(row["conversion_rate"]),
+        "returned_later": whole_or_none(row["returned_later"]),
+        "return_rate": number_or_none(row["return_rate"]),
         "status_counts": dict(sorted(row["status_counts"].items())),
     }
 
 
-def _int_or_none(value) -> int | None:
+def whole_or_none(value) -> int | None:
+    """A count as an int, None where it is missing (NaN)."""
     return None if pd.isna(value) else int(value)
 
 
-def _float_or_none(value) -> float | None:
+def number_or_none(value) -> float | None:
+    """A number as a float, None where it is missing (NaN)."""
     return None if pd.isna(value) else float(value)
 
 
-def category_returns(events: pd.DataFrame, guests: pd.DataFrame) -> pd.DataFrame:
+def category_returns(community: Attendance) -> pd.DataFrame:
     """Per category: first-time attendees whose first event was in it, split by how many later
     events they came back to (0, 1, 2, 3+)."""
-    people = first_events(counted_attendance(events, with_rsvp(guests)))
-    category = events.set_index("event_id")["category"].fillna("(no category)")
+    people = community.people
+    category = community.events.set_index("event_id")["category"].fillna("(no category)")
     returns = (people["events_attended"] - 1).clip(upper=3)
     table = pd.crosstab(people["first_event_id"].map(category), returns)
     table = table.reindex(index=category.unique(), columns=range(4), fill_value=0)
@@ -153,15 +177,14 @@ def category_returns(events: pd.DataFrame, guests: pd.DataFrame) -> pd.DataFrame
         "first_time_attendees", ascending=False)
 
 
-def party_funnel(metrics: pd.DataFrame, events: pd.DataFrame, guests: pd.DataFrame,
-                 party_category: str) -> pd.Series | None:
+def party_funnel(metrics: pd.DataFrame, community: Attendance, party_category: str) -> pd.Series | None:
     """RSVPs → attendees → first-timers → first-timers who came back, over the party events
     whose attendance counts; None when there is no such event."""
     is_party = metrics["category"].fillna("").str.casefold() == party_category.casefold()
     parties = metrics[is_party & metrics["attendance_counted"]]
     if parties.empty:
         return None
-    people = first_events(counted_attendance(events, with_rsvp(guests)))
+    people = community.people
     first_timers = people[people["first_event_id"].isin(parties.index)]
     return pd.Series({
         "RSVPs": int(parties["total_rsvps"].sum()),
@@ -171,17 +194,17 @@ def party_funnel(metrics: pd.DataFrame, events: pd.DataFrame, guests: pd.DataFra
     })
 
 
-def rsvp_conversion(events: pd.DataFrame, guests: pd.DataFrame, party_category: str,
-                    cap: int = 10) -> pd.DataFrame:
+def rsvp_conversion(community: Attendance, party_category: str, cap: int = 10) -> pd.DataFrame:
     """People who ever RSVPed, by how many events they attended (0, 1, …, cap+), for all events
     and for events that are not parties."""
-    guests = with_rsvp(guests)
-    is_party = events.set_index("event_id")["category"].fillna("").str.casefold() == party_category.casefold()
+    categories = community.events.set_index("event_id")["category"].fillna("")
+    parties = set(categories.index[categories.str.casefold() == party_category.casefold()])
+    guests, attended_rows = community.guests, community.attended
     columns = {}
-    for label, chosen in (("all events", guests),
-                          ("excluding parties", guests[~guests["event_id"].map(is_party).astype(bool)])):
+    for label, keep in (("all events", set()), ("excluding parties", parties)):
+        chosen = guests[~guests["event_id"].isin(keep)]
         rsvpers = chosen.loc[chosen["rsvp"], "person_id"].unique()
-        attended = counted_attendance(events, chosen).groupby("person_id").size()
+        attended = attended_rows[~attended_rows["event_id"].isin(keep)].groupby("person_id").size()
         counts = attended.reindex(rsvpers, fill_value=0).clip(upper=cap)
         columns[label] = counts.value_counts().reindex(range(cap + 1), fill_value=0)
     table = pd.DataFrame(columns)
@@ -190,11 +213,10 @@ def rsvp_conversion(events: pd.DataFrame, guests: pd.DataFrame, party_category: 
     return table
 
 
-def summary_stats(metrics: pd.DataFrame, events: pd.DataFrame, guests: pd.DataFrame,
+def summary_stats(metrics: pd.DataFrame, community: Attendance,
                   people: pd.DataFrame) -> list[tuple[str, float | int | None]]:
     """The rows of summary_stats.csv (`metric`, `value`); percentages are named `_pct`."""
-    guests = with_rsvp(guests)
-    attended = counted_attendance(events, guests)
+    guests, attended = community.guests, community.attended
     counted = metrics[metrics["attendance_counted"]]
     attendances, rsvps_counted = len(attended), int(counted["total_rsvps"].sum())
     unique_attendees = attended["person_id"].nunique()
@@ -208,90 +230,18 @@ def summary_stats(metrics: pd.DataFrame, events: pd.DataFrame, guests: pd.DataFr
         ("attendances", attendances),
         ("unique_rsvpers", guests.loc[guests["rsvp"], "person_id"].nunique()),
         ("unique_attendees", unique_attendees),
-        ("overall_conversion_pct", _pct(attendances, rsvps_counted)),
+        ("overall_conversion_pct", pct(attendances, rsvps_counted)),
         ("events_per_attendee", round_half_up(attendances / unique_attendees) if unique_attendees else None),
-        ("first_timer_share_pct", _pct(counted["first_time_attendees"].sum(), attendances)),
+        ("first_timer_share_pct", pct(counted["first_time_attendees"].sum(), attendances)),
         ("average_return_rate_pct", _round(metrics["return_rate"].mean())),
-        ("female_share_pct", _pct((known == "female").sum(), len(known))),
+        ("female_share_pct", pct((known == "female").sum(), len(known))),
     ]
 
 
-def _pct(part, whole) -> float | None:
+def pct(part, whole) -> float | None:
+    """part / whole as a percentage rounded half up; None when whole is 0."""
     return round_half_up(float(part) / float(whole) * 100) if whole else None
 
 
 def _round(value) -> float | None:
     return None if pd.isna(value) else round_half_up(value)
-
-
-# -- one event against the ones before it (event_analysis_single.py, placards) ----------------------
-
-PATTERN_BUCKETS = ("1st event", "2nd-3rd event", "4th+ event")
-
-
-def pct_change(current, previous) -> float | None:
-    """(current - previous) / previous x 100, rounded half up; None when either is unknown or
-    previous is 0."""
-    if current is None or previous is None or pd.isna(current) or pd.isna(previous) or previous == 0:
-        return None
-    return round_half_up((float(current) - float(previous)) / float(previous) * 100)
-
-
-def comparable_before(metrics: pd.DataFrame, event_id, min_attendees: int, count: int = 4) -> list:
-    """The latest `count` events before `event_id` whose attendance counts and had more than
-    `min_attendees` attendees, newest first."""
-    position = list(metrics.index).index(event_id)
-    earlier = metrics.iloc[:position]
-    chosen = earlier[earlier["attendance_counted"] & (earlier["total_attendees"] > min_attendees)]
-    return list(chosen.index[::-1][:count])
-
-
-def attendance_pattern(attended: pd.DataFrame, event_id) -> dict[str, float | None]:
-    """Shares (%) of an event's attendees at their 1st, 2nd-3rd and 4th+ event, counted as of that
-    event (later events do not change it)."""
-    order = attended.loc[attended["event_id"] == event_id, "order"]
-    if order.empty:
-        return dict.fromkeys(PATTERN_BUCKETS)
-    people = attended.loc[attended["event_id"] == event_id, "person_id"]
-    before = attended[attended["person_id"].isin(people) & (attended["order"] <= order.iloc[0])]
-    nth = before.groupby("person_id").size()
-    buckets = pd.cut(nth, [0, 1, 3, float("inf")], labels=PATTERN_BUCKETS).value_counts()
-    return {b: _pct(buckets[b], len(nth)) for b in PATTERN_BUCKETS}
-
-
-def carried_over(attended: pd.DataFrame, from_event, to_event) -> tuple[float | None, float | None]:
-    """Of `from_event`'s attendees, and of its first-time attendees: the shares (%) who attended
-    `to_event`."""
-    people = first_events(attended)
-    came = set(attended.loc[attended["event_id"] == to_event, "person_id"])
-    attendees = attended.loc[attended["event_id"] == from_event, "person_id"]
-    first_timers = people.index[people["first_event_id"] == from_event]
-    return (_pct(attendees.isin(came).sum(), len(attendees)),
-            _pct(sum(p in came for p in first_timers), len(first_timers)))
-
-
-def shares(values: pd.Series, categories: list[str]) -> dict[str, float | None]:
-    """Shares (%) of each category among `values`, plus "unknown" for missing ones and "other" for
-    anything else; None for an empty series."""
-    total = len(values)
-    known = values.dropna()
-    result = {c: _pct((known == c).sum(), total) for c in categories}
-    result["other"] = _pct((~known.isin(categories)).sum(), total)
-    result["unknown"] = _pct(total - len(known), total)
-    return result
-
-
-def class_standing(class_years: pd.Series, academic_year_end: int) -> pd.Series:
-    """Underclass (graduating 2+ years after the academic year ends), upperclass (in it or the next),
-    other (already graduated, or further out than a 4-year degree), or missing."""
-    def standing(year):
-        if pd.isna(year):
-            return None
-        left = int(year) - academic_year_end
-        return "upperclass" if left in (0, 1) else "underclass" if left in (2, 3) else "other"
-    return class_years.map(standing)
-
-
-def academic_year_end(local_date, start_month: int) -> int:
-    """The calendar year in which the academic year of `local_date` ends."""
-    return local_date.year + 1 if local_date.month >= start_month else local_date.year

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import re
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from ..files import atomic_write
+from ..text import spreadsheet_safe
 
 CHARTS = (  # file stem, title
     ("retention_by_event", "Who comes back"),
@@ -20,24 +20,6 @@ CHARTS = (  # file stem, title
     ("party_funnel", "Party funnel"),
     ("rsvp_conversion", "From RSVP to attendance"),
 )
-SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula: a leading ' for text starting with = + - @
-    (a plain number such as -50.0 stays a number)."""
-    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS) and not PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-def spreadsheet_text(cell: str) -> str:
-    """A cell as it was before spreadsheet_safe escaped it."""
-    escaped = cell.startswith("'") and cell[1:].startswith(SPREADSHEET_TRIGGERS)
-    return cell[1:] if escaped and not PLAIN_NUMBER.match(cell[1:]) else cell
 
 
 def write_summary(path: Path, rows: list[tuple[str, object]]) -> None:

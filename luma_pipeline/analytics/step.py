@@ -4,15 +4,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ..runner import StepContext, StepResult
-from ..sync.events_table import flag_no_attendance, save_event_stats
+from ..text import local_date
 from . import charts, metrics
 from .load import CommunityData, load
 from .page import CHARTS, write_index, write_summary, write_table
+from .write_back import write_back
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +26,16 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
     party = ctx.settings.party_category
     data = load(ctx.conn, now, ctx.settings.settle_hours)
     has_data = not data.events.empty and not data.guests.empty
-    event_table = metrics.event_metrics(data.events, data.guests) if has_data else None
+    community = metrics.prepare(data.events, data.guests) if has_data else None
+    event_table = metrics.event_metrics(community) if has_data else None
     flagged = changed = 0
     if event_table is not None:
-        flagged, changed = write_back(ctx.conn, event_table, data, now)
+        flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
     notes = [] if has_data else [NO_DATA]
-    summary = (metrics.summary_stats(event_table, data.events, data.guests, data.people)
-               if has_data else metrics.summary_stats(*_empty_inputs(data)))
-    render_charts(outdir, event_table, data, party)
+    summary = (metrics.summary_stats(event_table, community, data.people) if has_data
+               else metrics.summary_stats(*_nothing_yet(data)))
+    render_charts(outdir, event_table, community, party)
     write_summary(outdir / "summary_stats.csv", summary)
     write_index(outdir / "index.html", outdir, summary, now, len(data.events), recent_runs(ctx.conn),
                 notes + _flag_notes(event_table))
@@ -44,24 +45,7 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
                              "flagged": flagged})
 
 
-def write_back(conn, event_table: pd.DataFrame, community: CommunityData, now: datetime) -> tuple[int, int]:
-    """events.attendance and attendance_data for every settled event, and the no-attendance flags,
-    in the caller's transaction. Returns (newly flagged, stats changed)."""
-    organiser_flag = community.events.set_index("event_id")["attendance_taken"]
-    suspected = event_table.index[(~event_table["attendance_counted"]) & (event_table["total_rsvps"] > 0)
-                                  & organiser_flag.reindex(event_table.index).isna()]
-    for event_id in suspected:
-        row = event_table.loc[event_id]
-        log.warning("event %s (%s): %d RSVPs but nobody checked in; flagged as 'no attendance "
-                    "taken' and left out of attendance metrics (set events.attendance_taken = true "
-                    "if nobody came)", event_id, row["name"], row["total_rsvps"])
-    flagged, _ = flag_no_attendance(conn, [int(i) for i in suspected])
-    stats = [(int(event_id), data["total_attendees"], data)
-             for event_id, data in ((i, metrics.attendance_data(row)) for i, row in event_table.iterrows())]
-    return flagged, save_event_stats(conn, stats, now)
-
-
-def render_charts(outdir: Path, event_table: pd.DataFrame | None, data: CommunityData,
+def render_charts(outdir: Path, event_table: pd.DataFrame | None, community: metrics.Attendance | None,
                   party: str) -> None:
     """The five charts and their numbers; each says so when there is nothing to show."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -78,23 +62,23 @@ def render_charts(outdir: Path, event_table: pd.DataFrame | None, data: Communit
     write_table(outdir / "new_members_by_event.csv", per_event[
         ["date", "event", "category", "rsvps", "attendees", "first_time_attendees",
          "first_time_rsvps_never_attended"]])
-    categories = metrics.category_returns(data.events, data.guests)
+    categories = metrics.category_returns(community)
     chart = (charts.category_chart(categories) if not categories.empty else
              charts.no_data_chart("New members by category", "No first-time attendees yet."))
     charts.save_chart(chart, outdir / "new_members_by_category.png")
     write_table(outdir / "new_members_by_category.csv", categories)
-    funnel = metrics.party_funnel(event_table, data.events, data.guests, party)
+    funnel = metrics.party_funnel(event_table, community, party)
     charts.save_chart(charts.party_funnel_chart(funnel, party), outdir / "party_funnel.png")
     write_table(outdir / "party_funnel.csv", funnel.rename("people").to_frame().rename_axis("stage")
                 if funnel is not None else pd.DataFrame({"note": [f"no {party} events yet"]}))
-    conversion = metrics.rsvp_conversion(data.events, data.guests, party)
+    conversion = metrics.rsvp_conversion(community, party)
     charts.save_chart(charts.rsvp_conversion_chart(conversion), outdir / "rsvp_conversion.png")
     write_table(outdir / "rsvp_conversion.csv", conversion)
 
 
 def event_columns(event_table: pd.DataFrame) -> pd.DataFrame:
     """The per-event numbers with an organiser's column names and the local date."""
-    dates = [start.tz_convert(ZoneInfo(tz)).strftime("%Y-%m-%d") if tz else start.strftime("%Y-%m-%d")
+    dates = [local_date(start, tz).isoformat()
              for start, tz in zip(event_table["start_at"], event_table["timezone"])]
     frame = pd.DataFrame({
         "date": dates, "event": event_table["name"], "category": event_table["category"],
@@ -125,10 +109,11 @@ def _flag_notes(event_table: pd.DataFrame | None) -> list[str]:
             + ", ".join(skipped["name"].astype(str))] if len(skipped) else []
 
 
-def _empty_inputs(data: CommunityData) -> tuple:
-    empty_metrics = pd.DataFrame({"total_rsvps": pd.Series(dtype=int), "attendance_counted": pd.Series(dtype=bool),
-                                  "first_time_attendees": pd.Series(dtype=float),
-                                  "return_rate": pd.Series(dtype=float)})
-    empty_guests = pd.DataFrame({"event_id": pd.Series(dtype=int), "person_id": pd.Series(dtype=int),
-                                 "approval_status": pd.Series(dtype=str), "attended": pd.Series(dtype=bool)})
-    return empty_metrics, data.events, empty_guests, data.people
+def _nothing_yet(data: CommunityData) -> tuple:
+    """The summary's inputs when no settled event has guests: no events, no attendance, the people."""
+    no_events = pd.DataFrame({"total_rsvps": pd.Series(dtype=int), "attendance_counted": pd.Series(dtype=bool),
+                              "first_time_attendees": pd.Series(dtype=float),
+                              "return_rate": pd.Series(dtype=float)})
+    no_guests = pd.DataFrame({"event_id": pd.Series(dtype=int), "person_id": pd.Series(dtype=int),
+                              "approval_status": pd.Series(dtype=str), "attended": pd.Series(dtype=bool)})
+    return no_events, metrics.prepare(data.events.iloc[0:0], no_guests), data.people

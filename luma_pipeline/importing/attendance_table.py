@@ -1,4 +1,4 @@
-"""The attendance table, the event's import markers, and the review queue."""
+"""The attendance table, the import markers it moves on the events table, and the review queue."""
 from __future__ import annotations
 
 import json

@@ -8,9 +8,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from ..text import clean_text
-
-FIELDS = ("gender", "school", "class_year")
+from ..text import academic_year_end, clean_text
 
 # Checked in this order, so "What year are you in school?" is a class year, not a school.
 DEFAULT_QUESTION_WORDS: tuple[tuple[str, str], ...] = (
@@ -35,18 +33,6 @@ _YEARS_LEFT = {"freshman": 3, "first-year": 3, "first year": 3, "1st year": 3,
                "senior": 0, "fourth year": 0, "4th year": 0}
 _FULL_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _SHORT_YEAR = re.compile(r"(?:^|[\s'’`])(\d\d)\b")
-
-
-def parse_question_map(text: str) -> tuple[tuple[str, str], ...]:
-    """QUESTION_FIELD_MAP ("words=field; …") as (words, field) pairs. Raises ValueError."""
-    pairs = []
-    for item in filter(None, (part.strip() for part in text.split(";"))):
-        words, _, field = item.rpartition("=")
-        field = field.strip().lower().replace(" ", "_")
-        if not words.strip() or field not in FIELDS:
-            raise ValueError(f"QUESTION_FIELD_MAP: {item!r} is not 'question words=gender|school|class_year'")
-        pairs.append((words.strip().casefold(), field))
-    return tuple(pairs)
 
 
 def field_of_question(label: str, extra: Iterable[tuple[str, str]] = ()) -> str | None:
@@ -85,8 +71,7 @@ def class_year_from_answer(answer: str, when: datetime | None, start_month: int 
         return 2000 + int(short.group(1))
     for words, years_left in _YEARS_LEFT.items():
         if words in text and when is not None:
-            ends = when.year + 1 if when.month >= start_month else when.year
-            return ends + years_left
+            return academic_year_end(when, start_month) + years_left
     return None
 
 

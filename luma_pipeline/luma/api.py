@@ -64,13 +64,20 @@ EVENTS = Endpoint("/v1/calendars/events/list", "/v1/calendar/list-events",
 GUESTS = Endpoint("/v1/events/guests/list", "/v1/event/get-guests", "event_id", "event_api_id")
 
 
+def wait_out(seconds: float) -> None:
+    """Every wait of the client (pacing, Retry-After, backoff) goes through here: the one seam the
+    tests replace to record waits instead of sleeping them."""
+    time.sleep(seconds)
+
+
 class Pacer:
     """Spaces request starts so that at most `per_minute` begin in any minute (0 = no pacing)."""
 
     def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] | None = None):
         self.interval = 60.0 / per_minute if per_minute else 0.0
-        self.clock, self.sleep = clock, sleep
+        self.clock = clock
+        self.sleep = sleep or (lambda seconds: wait_out(seconds))  # looked up late: tests replace it
         self.next_start = 0.0
 
     def wait(self) -> None:
@@ -143,26 +150,26 @@ class LumaClient:
                 response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 problem = f"{type(exc).__name__}"
-                wait = self._backoff(attempt)
+                pause = self._backoff(attempt)
             else:
                 if response.status_code == 200:
                     body = self._json_object(response)
                     if body is not None:
                         return body
-                    problem, wait = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
+                    problem, pause = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
                 elif response.status_code == 429:
-                    wait, why = retry_after_seconds(response.headers.get("Retry-After"),
+                    pause, why = retry_after_seconds(response.headers.get("Retry-After"),
                                                     self.rate_limit_wait)
-                    problem = f"429 Too Many Requests (waiting {wait:g} s: {why})"
+                    problem = f"429 Too Many Requests (waiting {pause:g} s: {why})"
                 elif response.status_code >= 500:
-                    problem, wait = f"{response.status_code} server error", self._backoff(attempt)
+                    problem, pause = f"{response.status_code} server error", self._backoff(attempt)
                 else:
                     raise self._fatal(response, path)
             if attempt > self.max_retries:
                 raise LumaError(f"GET {path}: gave up after {attempt} attempts; last: {problem}")
             log.warning("GET %s: %s; retry %d of %d in %.1f s", path, problem, attempt,
-                        self.max_retries, wait)
-            time.sleep(wait)
+                        self.max_retries, pause)
+            self.pacer.sleep(pause)
 
     def _backoff(self, attempt: int) -> float:
         return min(MAX_BACKOFF_SECONDS, self.backoff * 2 ** (attempt - 1))

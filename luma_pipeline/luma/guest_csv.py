@@ -1,4 +1,4 @@
-"""Luma's guest-list CSV export: its header generations, and writing a guest list in its format.
+"""Luma's guest-list CSV export: reading any of its header generations, and writing a guest list in it.
 
 Luma's own exports are UTF-8 with a BOM, CRLF line ends, RFC-4180 quoting, money as `$0.00`, times
 in UTC with milliseconds and `Z`, and the registration questions as extra columns after
@@ -26,20 +26,6 @@ EXPORT_COLUMNS = (
     "eth_address", "solana_address", "survey_response_rating", "survey_response_feedback",
     "ticket_type_id", "ticket_name",
 )
-_API_ID_ERA = ("api_id", "name", "first_name", "last_name", "email", "phone_number", "created_at",
-               "approval_status", "checked_in_at", "custom_source", "qr_code_url", "amount",
-               "amount_tax", "amount_discount", "currency", "coupon_code", "eth_address",
-               "solana_address", "survey_response_rating", "survey_response_feedback",
-               "ticket_type_id", "ticket_name")
-# The fixed columns of every header generation seen (LUMA_API.md §7); the reader needs none of
-# this (it finds columns by name), the tests write a file of each.
-HEADER_GENERATIONS = {
-    "2025-mid api_id (reported order)": _API_ID_ERA[:8] + ("custom_source", "checked_in_at") + _API_ID_ERA[10:],
-    "2025-10 api_id": _API_ID_ERA,
-    "2026-04 guest_id utm_source": ("guest_id",) + _API_ID_ERA[1:9] + (
-        "utm_source", "referrer", "referred_by") + _API_ID_ERA[10:],
-    "2026-09 guest_id 35 columns": EXPORT_COLUMNS,
-}
 # Our files add Luma's user id, which Luma's own exports lack, beside the guest id, so that every
 # column after `ticket_name` is still a registration question.
 SYNC_COLUMNS = EXPORT_COLUMNS[:1] + ("user_id",) + EXPORT_COLUMNS[1:]

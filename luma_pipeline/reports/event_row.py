@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ..analytics import metrics
 from ..analytics.load import CommunityData
-from ..analytics.page import spreadsheet_safe, spreadsheet_text
 from ..files import atomic_write
+from ..text import academic_year_end, local_date, spreadsheet_safe, spreadsheet_text
+from . import comparison
 
 PREVIOUS_EVENTS = 4
 TOP_SCHOOLS = 3
@@ -43,42 +43,38 @@ class EventAnalysis:
     compared_with: list  # event ids of the earlier events compared against, newest first
 
 
-def analyse_event(data: CommunityData, event_metrics: pd.DataFrame, event_id: int, *,
-                  min_attendees: int, start_month: int, compare_with: list | None = None) -> EventAnalysis:
+def analyse_event(data: CommunityData, community: metrics.Attendance, event_metrics: pd.DataFrame,
+                  event_id: int, *, min_attendees: int, start_month: int,
+                  compare_with: list | None = None) -> EventAnalysis:
     """Every column of COLUMNS for one settled event."""
     this = event_metrics.loc[event_id]
-    attended = metrics.counted_attendance(data.events, metrics.with_rsvp(data.guests))
-    earlier = compare_with or metrics.comparable_before(event_metrics, event_id, min_attendees,
-                                                        PREVIOUS_EVENTS)
-    previous = metrics.comparable_before(event_metrics, event_id, min_attendees, 1)
-    row = {"event_id": event_id, "event_name": this["name"], "event_date": local_date(this),
+    attended = community.attended
+    earlier = compare_with or comparison.comparable_before(event_metrics, event_id, min_attendees,
+                                                           PREVIOUS_EVENTS)
+    previous = comparison.comparable_before(event_metrics, event_id, min_attendees, 1)
+    row = {"event_id": event_id, "event_name": this["name"], "event_date": event_date(this),
            "category": this["category"], "venue": data.events.set_index("event_id").at[event_id, "venue"],
-           "rsvps": int(this["total_rsvps"]), "attendees": _whole(this["total_attendees"]),
-           "first_timers": _whole(this["first_time_attendees"])}
+           "rsvps": int(this["total_rsvps"]), "attendees": metrics.whole_or_none(this["total_attendees"]),
+           "first_timers": metrics.whole_or_none(this["first_time_attendees"])}
     row.update(_against_previous(event_metrics, this, previous[0] if previous else None))
     row.update(_costs(data, event_id, this))
     attendee_people = data.people.set_index("person_id").reindex(
         attended.loc[attended["event_id"] == event_id, "person_id"])
     row.update(_demographics(attendee_people, this, start_month))
-    pattern = metrics.attendance_pattern(attended, event_id)
+    pattern = comparison.attendance_pattern(attended, event_id)
     row.update(zip(("first_event_pct", "second_third_event_pct", "fourth_plus_event_pct"), pattern.values()))
     for i, earlier_id in enumerate(earlier[:PREVIOUS_EVENTS], start=1):
-        returned, first_returned = metrics.carried_over(attended, earlier_id, event_id)
+        returned, first_returned = comparison.carried_over(community, earlier_id, event_id)
         row.update({f"prev{i}_event_name": event_metrics.at[earlier_id, "name"],
-                    f"prev{i}_event_date": local_date(event_metrics.loc[earlier_id]),
+                    f"prev{i}_event_date": event_date(event_metrics.loc[earlier_id]),
                     f"prev{i}_attendees_returned_pct": returned,
                     f"prev{i}_first_timers_returned_pct": first_returned})
     return EventAnalysis({c: row.get(c) for c in COLUMNS}, list(earlier[:PREVIOUS_EVENTS]))
 
 
-def local_date(event: pd.Series) -> str:
+def event_date(event: pd.Series) -> str:
     """The event's date in its own timezone (YYYY-MM-DD)."""
-    start = event["start_at"]
-    return (start.tz_convert(ZoneInfo(event["timezone"])) if event["timezone"] else start).strftime("%Y-%m-%d")
-
-
-def _whole(value) -> int | None:
-    return None if pd.isna(value) else int(value)
+    return local_date(event["start_at"], event["timezone"]).isoformat()
 
 
 def _against_previous(event_metrics: pd.DataFrame, this: pd.Series, previous_id) -> dict:
@@ -86,11 +82,11 @@ def _against_previous(event_metrics: pd.DataFrame, this: pd.Series, previous_id)
         return {}
     before = event_metrics.loc[previous_id]
     return {"previous_event_id": previous_id, "previous_event_name": before["name"],
-            "previous_event_date": local_date(before),
-            "rsvps_change_pct": metrics.pct_change(this["total_rsvps"], before["total_rsvps"]),
-            "attendees_change_pct": metrics.pct_change(this["total_attendees"], before["total_attendees"]),
-            "first_timers_change_pct": metrics.pct_change(this["first_time_attendees"],
-                                                          before["first_time_attendees"])}
+            "previous_event_date": event_date(before),
+            "rsvps_change_pct": comparison.pct_change(this["total_rsvps"], before["total_rsvps"]),
+            "attendees_change_pct": comparison.pct_change(this["total_attendees"], before["total_attendees"]),
+            "first_timers_change_pct": comparison.pct_change(this["first_time_attendees"],
+                                                             before["first_time_attendees"])}
 
 
 def _costs(data: CommunityData, event_id: int, this: pd.Series) -> dict:
@@ -106,15 +102,15 @@ def _costs(data: CommunityData, event_id: int, this: pd.Series) -> dict:
 def _demographics(people: pd.DataFrame, this: pd.Series, start_month: int) -> dict:
     if people.empty:
         return {}
-    row = {f"gender_{k}_pct": v for k, v in metrics.shares(people["gender"], GENDERS).items()}
+    row = {f"gender_{k}_pct": v for k, v in comparison.shares(people["gender"], GENDERS).items()}
     counts = people["school"].dropna().value_counts().sort_index()  # ties: alphabetical
     schools = counts.sort_values(ascending=False, kind="stable").head(TOP_SCHOOLS)
-    school_shares = metrics.shares(people["school"], list(schools.index))
+    school_shares = comparison.shares(people["school"], list(schools.index))
     for i, school in enumerate(schools.index, start=1):
         row[f"school_{i}"], row[f"school_{i}_pct"] = school, school_shares[school]
     row["school_other_pct"], row["school_unknown_pct"] = school_shares["other"], school_shares["unknown"]
-    year_end = metrics.academic_year_end(pd.Timestamp(local_date(this)), start_month)
-    standing = metrics.shares(metrics.class_standing(people["class_year"], year_end), STANDINGS)
+    year_end = academic_year_end(local_date(this["start_at"], this["timezone"]), start_month)
+    standing = comparison.shares(comparison.class_standing(people["class_year"], year_end), STANDINGS)
     row.update({"underclass_pct": standing["underclass"], "upperclass_pct": standing["upperclass"],
                 "class_other_pct": standing["other"], "class_unknown_pct": standing["unknown"]})
     return row

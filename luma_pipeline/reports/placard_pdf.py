@@ -18,7 +18,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
 from ..analytics.charts import shorten  # noqa: E402
-from ..analytics.page import spreadsheet_text  # noqa: E402
+from ..text import spreadsheet_text  # noqa: E402
+from .event_row import PREVIOUS_EVENTS, TOP_SCHOOLS  # noqa: E402
 
 PAGE = (8.5, 11.0)  # US Letter, inches
 UP, DOWN, NEUTRAL_GRAY = "#2e7d32", "#c62828", "#6b7280"
@@ -138,9 +139,9 @@ def _demographics(fig: Figure, row: dict) -> None:
                             ("other", "class_other_pct"), ("unknown", "class_unknown_pct")]),
         ("Their nth event", [("1st", "first_event_pct"), ("2nd-3rd", "second_third_event_pct"),
                              ("4th+", "fourth_plus_event_pct")]),
-        ("School", [(shorten(text(row, f"school_{i}"), 18), f"school_{i}_pct") for i in (1, 2, 3)
-                    if text(row, f"school_{i}")] + [("other", "school_other_pct"),
-                                                   ("unknown", "school_unknown_pct")]),
+        ("School", [(shorten(text(row, f"school_{i}"), 18), f"school_{i}_pct")
+                    for i in range(1, TOP_SCHOOLS + 1) if text(row, f"school_{i}")]
+         + [("other", "school_other_pct"), ("unknown", "school_unknown_pct")]),
     ]
     ax = fig.add_axes((0.2, 0.41, 0.74, 0.24))
     ax.set_title("Who came", loc="left", fontsize=12, fontweight="bold", x=-0.19)
@@ -163,7 +164,7 @@ def _demographics(fig: Figure, row: dict) -> None:
 
 
 def _retention(fig: Figure, row: dict, branding: Branding) -> None:
-    earlier = [i for i in range(1, 5) if text(row, f"prev{i}_event_name")]
+    earlier = [i for i in range(1, PREVIOUS_EVENTS + 1) if text(row, f"prev{i}_event_name")]
     ax = fig.add_axes((0.2, 0.08, 0.74, 0.25))
     ax.set_title("Who came back from earlier events", loc="left", fontsize=12, fontweight="bold", x=-0.19)
     if not earlier:

@@ -9,7 +9,7 @@ import psycopg2
 
 from ..files import atomic_write
 from ..runner import StepContext, StepResult
-from ..text import file_slug
+from ..text import file_slug, one_line
 from .event_row import read_rows, write_rows
 from .placard_pdf import Branding, render_placard, text
 
@@ -28,7 +28,7 @@ def generate(ctx: StepContext, csv_path: Path, branding: Branding, copies: Path 
             ctx.conn.rollback()
             failed.append(row.get("event_id"))
             log.error("placard of event %s (%s) not made: %s", row.get("event_id"),
-                      text(row, "event_name"), " ".join(str(exc).split()))
+                      text(row, "event_name"), one_line(exc))
             continue
         ctx.conn.commit()
         if copies:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..analytics import metrics
 from ..analytics.load import load
 from ..runner import StepContext, StepResult, UsageError
-from .event_row import EventAnalysis, analyse_event, local_date, save_row
+from .event_row import EventAnalysis, analyse_event, event_date, save_row
 
 MAX_CHOSEN = 4
 
@@ -23,13 +23,14 @@ def analyse(ctx: StepContext, event_id: int | None, choose_past: bool, output: P
     data = load(ctx.conn, datetime.now(timezone.utc), ctx.settings.settle_hours)
     if data.events.empty or data.guests.empty:
         raise UsageError("no settled event with guests yet: run the pipeline first")
-    table = metrics.event_metrics(data.events, data.guests)
+    community = metrics.prepare(data.events, data.guests)
+    table = metrics.event_metrics(community)
     if event_id is None:
         event_id = choose_event(table, _need(ask, "--event-id"))
     elif event_id not in table.index:
         raise UsageError(f"event {event_id} is not a settled event with guests")
     chosen = choose_earlier(table, event_id, _need(ask, "--choose-past")) if choose_past else None
-    result = analyse_event(data, table, event_id, min_attendees=min_attendees,
+    result = analyse_event(data, community, table, event_id, min_attendees=min_attendees,
                            start_month=ctx.settings.academic_year_start_month, compare_with=chosen)
     save_row(output, result.row)
     sys.stdout.write(summary(result) + f"\nSaved to {output}\n")
@@ -68,7 +69,7 @@ def _ask_until_valid(ask: Callable[[str], str], candidates: list, prompt: str,
 
 
 def _listing(table: pd.DataFrame, candidates: list) -> str:
-    return "\n".join(f"  {n:>3}. [id {event_id}] {local_date(table.loc[event_id])}  {table.at[event_id, 'name']}"
+    return "\n".join(f"  {n:>3}. [id {event_id}] {event_date(table.loc[event_id])}  {table.at[event_id, 'name']}"
                      for n, event_id in enumerate(candidates, start=1))
 
 

@@ -11,7 +11,8 @@ import random
 import string
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from heapq import nlargest
 from zoneinfo import ZoneInfo
 

@@ -110,6 +110,7 @@ class SimulatedLuma:
         self.verbose = verbose
         self.url = ""
         self.requests: list[RequestRecord] = []
+        self.received = threading.Event()  # set at the first request: a test can wait for it
         self._lock = threading.Lock()
         self._errors_served = 0
         self._windows: dict[str, deque] = {}
@@ -156,6 +157,7 @@ class SimulatedLuma:
         answer = self._answer(method, split.path, query, api_key)
         with self._lock:
             self.requests.append(RequestRecord(method, split.path, query, answer.status))
+        self.received.set()
         return answer
 
     def _answer(self, method: str, path: str, query: dict, api_key: str | None) -> Answer:

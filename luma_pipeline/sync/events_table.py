@@ -1,7 +1,7 @@
-"""The events table: upsert what Luma says, mark what it no longer lists, find guest lists to fetch."""
+"""The events table as sync writes it: upsert what Luma says, mark what it no longer lists, find guest
+lists to fetch."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +63,14 @@ def mark_source_deleted(conn, seen_ids: list[str]) -> int:
         return cur.rowcount
 
 
+def live_event_count(conn) -> int:
+    """How many events Luma listed at the last sync (not marked deleted)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM events WHERE luma_event_id IS NOT NULL "
+                    "AND sync_status <> 'source_deleted'")
+        return cur.fetchone()[0]
+
+
 @dataclass(frozen=True)
 class EventToFetch:
     """A settled event whose guest list is wanted."""
@@ -83,39 +91,3 @@ def events_awaiting_guests(conn, now: datetime, settle_hours: float,
             ORDER BY start_at, id""", (full_refresh,))
         return [EventToFetch(id_, luma_id, name) for id_, luma_id, name, start, end in cur
                 if is_settled(start, end, now, settle_hours)]
-
-
-def save_event_stats(conn, stats: list[tuple[int, int | None, dict]], computed_at: datetime) -> int:
-    """Write (event id, attendee count, attendance_data) for settled events; an event whose numbers
-    did not change keeps its row (and its `computed_at`) untouched. Returns how many changed."""
-    if not stats:
-        return 0
-    stamp = computed_at.isoformat()
-    with conn.cursor() as cur:
-        changed = execute_values(cur, """
-            UPDATE events AS e
-            SET attendance = v.attendance,
-                attendance_data = v.data || jsonb_build_object('computed_at', v.computed_at),
-                updated_at = now()
-            FROM (VALUES %s) AS v (id, attendance, data, computed_at)
-            WHERE e.id = v.id AND (e.attendance IS DISTINCT FROM v.attendance
-                                   OR (e.attendance_data - 'computed_at') IS DISTINCT FROM v.data)
-            RETURNING 1""", [(event_id, attendance, json.dumps(data), stamp)
-                              for event_id, attendance, data in stats],
-                                 template="(%s::int, %s::int, %s::jsonb, %s::text)", fetch=True)
-    return len(changed)
-
-
-def flag_no_attendance(conn, suspected: list[int]) -> tuple[int, int]:
-    """Mark events suspected of "no attendance taken" (attendance_taken = false) unless the
-    organiser set the flag; lift analyze's own flag from events no longer suspected.
-    Returns (newly flagged, unflagged)."""
-    with conn.cursor() as cur:
-        cur.execute("""UPDATE events SET attendance_taken = false, attendance_taken_auto = true,
-                              updated_at = now()
-                       WHERE id = ANY(%s) AND attendance_taken IS NULL""", (suspected,))
-        flagged = cur.rowcount
-        cur.execute("""UPDATE events SET attendance_taken = NULL, attendance_taken_auto = false,
-                              updated_at = now()
-                       WHERE attendance_taken_auto AND NOT (id = ANY(%s))""", (suspected,))
-        return flagged, cur.rowcount

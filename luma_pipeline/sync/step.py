@@ -15,6 +15,7 @@ from .events_table import (
     EventCounts,
     EventToFetch,
     events_awaiting_guests,
+    live_event_count,
     mark_source_deleted,
     upsert_events,
 )
@@ -74,7 +75,7 @@ def events_to_rows(entries: Iterable[Mapping], tag_categories: Mapping[str, str]
 def save_events(conn, rows: list[dict], counts: EventCounts) -> None:
     """Upsert the events and mark the ones Luma no longer lists (in the caller's transaction)."""
     upsert_events(conn, rows, counts)
-    known = 0 if rows or counts.skipped else _live_event_count(conn)
+    known = 0 if rows or counts.skipped else live_event_count(conn)
     if known:
         log.warning("Luma listed no events at all; not marking the %d known events as deleted "
                     "(check that LUMA_API_KEY belongs to the right calendar)", known)
@@ -84,13 +85,6 @@ def save_events(conn, rows: list[dict], counts: EventCounts) -> None:
                     counts.skipped)
         return
     counts.deleted = mark_source_deleted(conn, [row["luma_event_id"] for row in rows])
-
-
-def _live_event_count(conn) -> int:
-    with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM events WHERE luma_event_id IS NOT NULL "
-                    "AND sync_status <> 'source_deleted'")
-        return cur.fetchone()[0]
 
 
 def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now: datetime,
