@@ -8,14 +8,16 @@ them: `luma_entries` turns either shape into our rows."""
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 import requests
+import urllib3
 
-from ..config import Settings
+from ..config import DEFAULT_CALENDAR, Calendar, Settings
 from ..logs import redact
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ MAX_PAGES = 10_000  # a guard against a cursor that never ends (1,000,000 entrie
 MAX_BACKOFF_SECONDS = 60.0
 ERROR_BODY_CHARS = 300  # enough of an error body to explain it, not enough to flood the log
 USER_AGENT = "luma-event-sync/0.1"
+BODY_CHUNK = 65_536  # bytes read at a time while the answer's deadline is watched
 
 
 class LumaError(Exception):
@@ -37,6 +40,27 @@ class LumaAuthError(LumaError):
 
 class LumaNotFound(LumaError):
     """Luma answered 404."""
+
+
+class LumaWaitTooLong(LumaError):
+    """Luma asked us to wait longer than LUMA_MAX_WAIT_SECONDS."""
+
+
+class AnswerTooSlow(Exception):
+    """The whole answer (connect, headers, body) did not arrive within the timeout."""
+
+
+class Answer(NamedTuple):
+    """One HTTP answer, read whole within its deadline."""
+
+    status: int
+    reason: str
+    headers: Mapping
+    body: bytes
+
+    def text(self) -> str:
+        """The body as text (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)
@@ -62,6 +86,28 @@ class Endpoint:
 EVENTS = Endpoint("/v1/calendars/events/list", "/v1/calendar/list-events",
                   fixed_params=(("sort_column", "start_at"), ("sort_direction", "asc")))
 GUESTS = Endpoint("/v1/events/guests/list", "/v1/event/get-guests", "event_id", "event_api_id")
+EVENT_GET = Endpoint("/v1/events/get", "/v1/event/get", "event_id", "api_id")
+CALENDAR_PATH = "/v1/calendars/get"  # current generation only; the legacy one has no such path
+
+
+def key_variable(calendar: Calendar) -> str:
+    """Where a calendar's key is configured, as an operator would look for it."""
+    return "LUMA_API_KEY" if calendar.name == DEFAULT_CALENDAR else f"the key of {calendar.name!r} in LUMA_CALENDARS"
+
+
+def _read_before(response: requests.Response, deadline: float, path: str) -> bytes:
+    """The next piece of the body (b"" at its end), or AnswerTooSlow once the deadline (a
+    time.monotonic() value) has passed; no socket read may wait beyond it."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise AnswerTooSlow(path)
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(remaining)
+    try:
+        return response.raw.read1(BODY_CHUNK, decode_content=True)
+    except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
+        raise AnswerTooSlow(path) from None
 
 
 def wait_out(seconds: float) -> None:
@@ -108,13 +154,15 @@ class LumaClient:
 
     def __init__(self, base_url: str, api_key: str, *, max_requests_per_minute: float = 150,
                  rate_limit_wait: float = 60, max_retries: int = 5, backoff: float = 2,
-                 timeout: float = 30):
+                 timeout: float = 30, max_wait: float = 120, key_variable: str = "LUMA_API_KEY"):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.rate_limit_wait = rate_limit_wait
         self.max_retries = max_retries
         self.backoff = backoff
         self.timeout = timeout
+        self.max_wait = max_wait
+        self.key_variable = key_variable  # where the key was configured, for the refusal message
         self.pacer = Pacer(max_requests_per_minute)
         self.session = requests.Session()
         self.session.headers.update({"x-luma-api-key": api_key, "accept": "application/json",
@@ -123,15 +171,19 @@ class LumaClient:
         self.generation: dict[str, str] = {}  # endpoint's current path -> "current" | "legacy"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LumaClient":
-        """A client configured from the environment."""
+    def from_settings(cls, settings: Settings, calendar: Calendar | None = None) -> "LumaClient":
+        """A client of one calendar (the first configured when none is named): its own key, its
+        own pacing and its own retry budget."""
         settings.require("LUMA_API_KEY")
-        return cls(settings.luma_api_base_url, settings.luma_api_key,
+        calendar = calendar or settings.calendars[0]
+        return cls(settings.luma_api_base_url, calendar.api_key,
                    max_requests_per_minute=settings.luma_max_requests_per_minute,
                    rate_limit_wait=settings.luma_rate_limit_wait_seconds,
                    max_retries=settings.luma_max_retries,
                    backoff=settings.luma_retry_backoff_seconds,
-                   timeout=settings.luma_timeout_seconds)
+                   timeout=settings.luma_timeout_seconds,
+                   max_wait=settings.luma_max_wait_seconds,
+                   key_variable=key_variable(calendar))
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -147,51 +199,79 @@ class LumaClient:
             self.pacer.wait()
             try:
                 self.requests_made += 1
-                response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+                answer = self.fetch_answer(path, params)
+            except AnswerTooSlow:
+                problem = f"no complete answer within {self.timeout:g} s (LUMA_TIMEOUT_SECONDS)"
+                pause = self._backoff(attempt)
+            except (requests.Timeout, requests.ConnectionError, urllib3.exceptions.HTTPError) as exc:
                 problem = f"{type(exc).__name__}"
                 pause = self._backoff(attempt)
             else:
-                if response.status_code == 200:
-                    body = self._json_object(response)
+                if answer.status == 200:
+                    body = self._json_object(answer)
                     if body is not None:
                         return body
                     problem, pause = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
-                elif response.status_code == 429:
-                    pause, why = retry_after_seconds(response.headers.get("Retry-After"),
-                                                    self.rate_limit_wait)
-                    problem = f"429 Too Many Requests (waiting {pause:g} s: {why})"
-                elif response.status_code >= 500:
-                    problem, pause = f"{response.status_code} server error", self._backoff(attempt)
+                elif answer.status == 429:
+                    pause, problem = self._rate_limited(path, answer)
+                elif answer.status >= 500:
+                    problem, pause = f"{answer.status} server error", self._backoff(attempt)
                 else:
-                    raise self._fatal(response, path)
+                    raise self._fatal(answer, path)
             if attempt > self.max_retries:
                 raise LumaError(f"GET {path}: gave up after {attempt} attempts; last: {problem}")
             log.warning("GET %s: %s; retry %d of %d in %.1f s", path, problem, attempt,
                         self.max_retries, pause)
             self.pacer.sleep(pause)
 
+    def fetch_answer(self, path: str, params: dict | None) -> Answer:
+        """One request, its whole answer read within `timeout` seconds from the start (requests'
+        own timeout is per read: a server trickling a byte a second would never trip it)."""
+        deadline = time.monotonic() + self.timeout
+        response = self.session.get(self.base_url + path, params=params, timeout=self.timeout,
+                                    stream=True)
+        chunks = []
+        try:
+            while chunk := _read_before(response, deadline, path):
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # drops the connection: it may still carry the rest of this answer
+            raise
+        response.raw.release_conn()  # read to the end: the connection can serve the next request
+        return Answer(response.status_code, response.reason or "", response.headers, b"".join(chunks))
+
+    def _rate_limited(self, path: str, answer: Answer) -> tuple[float, str]:
+        """How long to wait after a 429, and why; a wait above LUMA_MAX_WAIT_SECONDS ends the step."""
+        header = answer.headers.get("Retry-After")
+        pause, why = retry_after_seconds(header, self.rate_limit_wait)
+        if pause > self.max_wait:
+            raise LumaWaitTooLong(
+                f"GET {path}: 429 Too Many Requests and Luma asked to wait {pause:g} s ({why}: "
+                f"{(header or '').strip()[:40]!r}), more than LUMA_MAX_WAIT_SECONDS={self.max_wait:g}; "
+                "stopping now rather than holding the lock that long (the next run tries again)")
+        return pause, f"429 Too Many Requests (waiting {pause:g} s: {why})"
+
     def _backoff(self, attempt: int) -> float:
         return min(MAX_BACKOFF_SECONDS, self.backoff * 2 ** (attempt - 1))
 
     @staticmethod
-    def _json_object(response: requests.Response) -> dict | None:
+    def _json_object(answer: Answer) -> dict | None:
         try:
-            body = response.json()
+            body = json.loads(answer.body)
         except ValueError:
             return None
         return body if isinstance(body, dict) else None
 
-    def _fatal(self, response: requests.Response, path: str) -> LumaError:
-        body = redact(response.text[:ERROR_BODY_CHARS], [self.api_key])
-        status = response.status_code
+    def _fatal(self, answer: Answer, path: str) -> LumaError:
+        body = redact(answer.text()[:ERROR_BODY_CHARS], [self.api_key])
+        status = answer.status
         if status in (401, 403):
             return LumaAuthError(
-                f"GET {path}: Luma refused the API key ({status}). Check LUMA_API_KEY (made at "
+                f"GET {path}: Luma refused the API key ({status}). Check {self.key_variable} (made at "
                 "luma.com/calendar/manage/api-keys) and that the calendar has Luma Plus, which the "
                 f"API requires. Luma said: {body}")
         kind = LumaNotFound if status == 404 else LumaError
-        return kind(f"GET {path}: {status} {response.reason}: {body}")
+        return kind(f"GET {path}: {status} {answer.reason}: {body}")
 
     # -- the one pager ------------------------------------------------------------------------
 
@@ -235,3 +315,16 @@ class LumaClient:
     def fetch_guests(self, luma_event_id: str) -> Iterator[dict]:
         """Every guest entry of one event, in whichever shape Luma sends."""
         return self.paginate(GUESTS, luma_event_id)
+
+    def fetch_calendar(self) -> dict | None:
+        """The calendar this key opens (`/v1/calendars/get`), or None where Luma has no such path."""
+        try:
+            return self.get(CALENDAR_PATH)
+        except LumaNotFound:
+            return None
+
+    def fetch_event(self, luma_event_id: str) -> dict:
+        """One event with its `hosts[]`, in the generation the event list answered in."""
+        if self.generation.get(EVENTS.current) == "legacy":
+            return self.get(EVENT_GET.legacy, {EVENT_GET.legacy_id_param: luma_event_id})
+        return self.get(EVENT_GET.current, {EVENT_GET.current_id_param: luma_event_id})

@@ -1,24 +1,35 @@
-"""Step 1: Luma's events into the events table, and settled events' guest lists into CSV files."""
+"""Step 1: Luma's events into the events table, and settled events' guest lists into CSV files.
+
+Every configured calendar is synced with its own key, pacing and retry budget, each in a thread
+of its own, so a calendar waiting out a 429 never slows another; a calendar that fails leaves the
+others synced (and deletes nothing)."""
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
+from ..config import ConfigError, Settings
+from ..logs import redact
 from ..luma.api import LumaAuthError, LumaClient, LumaError
-from ..luma.entries import event_to_row, first_id, guest_from_entry, unwrap
+from ..luma.entries import (
+    calendar_id_of,
+    event_calendar_id,
+    event_to_row,
+    first_id,
+    guest_from_entry,
+    host_emails,
+    unwrap,
+)
 from ..luma.guest_csv import guest_csv_name, pending_csvs, write_guest_csv
 from ..runner import StepContext, StepResult, print_path
-from .events_table import (
-    EventCounts,
-    EventToFetch,
-    events_awaiting_guests,
-    live_event_count,
-    mark_source_deleted,
-    upsert_events,
-)
+from ..text import one_line
+from . import calendars_table as tables
+from .events_table import EventCounts, EventToFetch, events_awaiting_guests, upsert_events
+from .listing import MANAGED, CalendarListing, merge_listings, own_calendar_id
 
 log = logging.getLogger(__name__)
 
@@ -35,56 +46,192 @@ class GuestListCounts:
 
 def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
     """Run the whole sync step; the caller holds the lock and owns the connection."""
-    client = LumaClient.from_settings(ctx.settings)
+    settings = ctx.settings
+    settings.require("LUMA_API_KEY")
+    clients = {cal.name: LumaClient.from_settings(settings, cal) for cal in settings.calendars}
     try:
         events = EventCounts()
-        rows = events_to_rows(client.fetch_events(), ctx.settings.tag_categories, events)
+        listings, failures = per_calendar(
+            {name: (lambda n=name, c=client: fetch_listing(n, c, settings.tag_categories))
+             for name, client in clients.items()})
+        give_up_if_all_failed(failures, len(clients))
+        for listing in listings.values():
+            events.fetched += listing.fetched
+            events.skipped += listing.skipped
         now = datetime.now(timezone.utc)
-        save_events(ctx.conn, rows, events)
-        to_fetch = events_awaiting_guests(ctx.conn, now, ctx.settings.settle_hours, full_refresh)
+        to_fetch = save_and_resolve(ctx, clients, listings, failures, events, now, full_refresh)
         ctx.conn.rollback() if ctx.dry_run else ctx.conn.commit()
-        guest_lists = GuestListCounts()
-        for event in to_fetch:
-            fetch_guest_list(client, event, ctx.settings.csv_dir, now, guest_lists,
-                             dry_run=ctx.dry_run, replace_pending=full_refresh)
-        counts = {"events": asdict(events), "guest_lists": asdict(guest_lists),
-                  "requests": client.requests_made}
-        return StepResult(summary_line(events, guest_lists, client.requests_made), counts,
-                          failed=guest_lists.failed > 0)
+        guest_lists = fetch_all_guest_lists(ctx, clients, to_fetch, now, full_refresh, failures)
+        requests = sum(client.requests_made for client in clients.values())
+        counts = {"events": asdict(events), "guest_lists": asdict(guest_lists), "requests": requests,
+                  "calendars": {"ok": len(clients) - len(failures), "failed": sorted(failures)}}
+        return StepResult(summary_line(events, guest_lists, requests, len(clients), failures), counts,
+                          failed=guest_lists.failed > 0 or bool(failures))
     finally:
-        client.close()
+        for client in clients.values():
+            client.close()
+
+
+def per_calendar(work: Mapping[str, Callable[[], object]]) -> tuple[dict[str, object], dict[str, LumaError]]:
+    """Run each calendar's share of the work in a thread of its own; its result, or its LumaError
+    (logged when there are several calendars), by calendar name."""
+    if not work:
+        return {}, {}
+    results, failures = {}, {}
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="calendar") as pool:
+        futures = {name: pool.submit(job) for name, job in work.items()}
+    for name, future in futures.items():
+        try:
+            results[name] = future.result()
+        except LumaError as exc:
+            failures[name] = exc
+            if len(work) > 1:
+                log.error("calendar %s: sync FAILED: %s", name, exc)
+    return results, failures
+
+
+def give_up_if_all_failed(failures: Mapping[str, LumaError], calendars: int) -> None:
+    """When no calendar could be synced, end the step with the (first) reason: a refused key is a
+    configuration error (exit 2), anything else a failure (exit 1)."""
+    if not failures or len(failures) < calendars:
+        return
+    first = next(iter(failures.values()))
+    if all(isinstance(exc, LumaAuthError) for exc in failures.values()):
+        raise ConfigError("; ".join(str(exc) for exc in failures.values()))
+    raise first
+
+
+def fetch_listing(name: str, client: LumaClient, tag_categories: Mapping[str, str]) -> CalendarListing:
+    """One calendar's events as rows with their calendar ids, and the calendar's own id."""
+    listing = CalendarListing(calendar=name)
+    listing.rows = events_to_rows(client.fetch_events(), tag_categories, listing)
+    told = calendar_id_of(client.fetch_calendar() or {})
+    listing.own_id = own_calendar_id(told, [calendar for _, calendar in listing.rows])
+    return listing
 
 
 def events_to_rows(entries: Iterable[Mapping], tag_categories: Mapping[str, str],
-                   counts: EventCounts) -> list[dict]:
-    """Every event entry as a row, skipping (and counting) entries that cannot be read."""
-    rows: dict[str, dict] = {}
+                   counts) -> list[tuple[dict, str | None]]:
+    """Every event entry as (row, its calendar's id), skipping (and counting) entries that cannot
+    be read. `counts` has `fetched` and `skipped`."""
+    rows = []
     for entry in entries:
         counts.fetched += 1
         try:
-            row = event_to_row(entry, tag_categories)
+            rows.append((event_to_row(entry, tag_categories), event_calendar_id(entry)))
         except (ValueError, TypeError, AttributeError) as exc:
             counts.skipped += 1
             log.warning("skipping event %s: %s", first_id(unwrap(entry, "event"), entry)
                         if isinstance(entry, Mapping) else repr(entry)[:80], exc)
-            continue
-        rows[row["luma_event_id"]] = row  # Luma listing one event twice: the later entry wins
-    return list(rows.values())
+    return rows
 
 
-def save_events(conn, rows: list[dict], counts: EventCounts) -> None:
-    """Upsert the events and mark the ones Luma no longer lists (in the caller's transaction)."""
-    upsert_events(conn, rows, counts)
-    known = 0 if rows or counts.skipped else live_event_count(conn)
+def save_and_resolve(ctx: StepContext, clients: Mapping[str, LumaClient], listings: Mapping[str, CalendarListing],
+                     failures: Mapping[str, LumaError], events: EventCounts, now: datetime,
+                     full_refresh: bool) -> dict[str, list[EventToFetch]]:
+    """Events, calendars and links saved, deletions marked, hosts and organisations worked out
+    (in the caller's transaction); returns the guest lists to fetch, by calendar."""
+    rows, links = merge_listings(list(listings.values()))
+    touched = upsert_events(ctx.conn, rows, events)
+    ids = tables.event_ids(ctx.conn, [row["luma_event_id"] for row in rows])
+    for name, exc in failures.items():
+        tables.save_calendar(ctx.conn, name, None, "failed: " + redact(one_line(exc), ctx.settings.secrets()),
+                             synced=False)
+    for listing in listings.values():
+        relations = {ids[luma_id]: kind for (luma_id, name), kind in links.items() if name == listing.calendar}
+        save_calendar_links(ctx.conn, listing, relations, several=len(clients) > 1)
+    events.deleted = tables.mark_source_deleted(ctx.conn)
+    if ctx.settings.organisations:
+        tables.save_hosts(ctx.conn, fetch_hosts(ctx.conn, clients, links, ids, list(touched.values())))
+    tables.resolve_organisations(ctx.conn, ctx.settings.organisations)
+    to_fetch = events_awaiting_guests(ctx.conn, now, ctx.settings.settle_hours, full_refresh)
+    return guest_lists_by_calendar(ctx.conn, to_fetch, set(listings))
+
+
+def save_calendar_links(conn, listing: CalendarListing, relations: dict[int, str], several: bool) -> None:
+    """A calendar's successful sync: its row, its links, and the links it no longer lists gone,
+    unless its list looks wrong (empty while we know events, or entries that could not be read)."""
+    managed = sum(kind == MANAGED for kind in relations.values())
+    result = f"ok: {len(relations)} events ({managed} managed, {len(relations) - managed} listed)"
+    calendar_id = tables.save_calendar(conn, listing.calendar, listing.own_id, result, synced=True)
+    tables.save_links(conn, calendar_id, relations)
+    where = f"calendar {listing.calendar}: " if several else ""
+    if listing.skipped:
+        log.warning("%s%d event(s) could not be read; not marking missing events as deleted this run",
+                    where, listing.skipped)
+        return
+    known = 0 if relations else tables.live_link_count(conn, calendar_id)
     if known:
-        log.warning("Luma listed no events at all; not marking the %d known events as deleted "
-                    "(check that LUMA_API_KEY belongs to the right calendar)", known)
+        log.warning("%sLuma listed no events at all; not marking the %d known events as deleted "
+                    "(check that %s belongs to the right calendar)", where, known,
+                    "its key" if several else "LUMA_API_KEY")
         return
-    if counts.skipped:
-        log.warning("%d event(s) could not be read; not marking missing events as deleted this run",
-                    counts.skipped)
-        return
-    counts.deleted = mark_source_deleted(conn, [row["luma_event_id"] for row in rows])
+    tables.mark_links_gone(conn, calendar_id, list(relations))
+
+
+def fetch_hosts(conn, clients: Mapping[str, LumaClient], links: Mapping[tuple[str, str], str],
+                ids: Mapping[str, int], touched: list[int]) -> dict[int, list[str]]:
+    """The host emails of new and changed events (and of those never asked), each asked of a
+    calendar that manages it, else one that lists it; an event Luma will not show is skipped."""
+    callers: dict[str, list[tuple[int, str]]] = {}
+    for event_id, luma_id in tables.events_without_hosts(conn, touched):
+        names = sorted((kind != MANAGED, name) for (lid, name), kind in links.items() if lid == luma_id)
+        if names:
+            callers.setdefault(names[0][1], []).append((event_id, luma_id))
+    found, _ = per_calendar({name: (lambda c=clients[name], e=wanted: _hosts_of(c, e))
+                             for name, wanted in callers.items()})
+    return {event_id: emails for hosts in found.values() for event_id, emails in hosts.items()}
+
+
+def _hosts_of(client: LumaClient, wanted: list[tuple[int, str]]) -> dict[int, list[str]]:
+    hosts = {}
+    for event_id, luma_id in wanted:
+        try:
+            hosts[event_id] = host_emails(client.fetch_event(luma_id))
+        except LumaAuthError:
+            raise
+        except LumaError as exc:
+            log.warning("hosts of %s not fetched (asked again next sync): %s", luma_id, exc)
+    return hosts
+
+
+def guest_lists_by_calendar(conn, to_fetch: list[EventToFetch], synced: set[str]) -> dict[str, list[EventToFetch]]:
+    """Each settled event's guest list goes to a calendar synced this run that manages it; events
+    our calendars only list (managed elsewhere) have guest lists that are not ours to fetch."""
+    managers = tables.managing_calendars(conn, [event.id for event in to_fetch])
+    by_calendar: dict[str, list[EventToFetch]] = {}
+    not_ours = 0
+    for event in to_fetch:
+        names = [name for name in managers.get(event.id, []) if name in synced]
+        if names:
+            by_calendar.setdefault(names[0], []).append(event)
+        else:
+            not_ours += 1
+    if not_ours:
+        log.info("%d settled event(s) are not managed by a calendar synced this run; their guest "
+                 "lists are not fetched", not_ours)
+    return by_calendar
+
+
+def fetch_all_guest_lists(ctx: StepContext, clients: Mapping[str, LumaClient],
+                          to_fetch: Mapping[str, list[EventToFetch]], now: datetime, full_refresh: bool,
+                          failures: dict[str, LumaError]) -> GuestListCounts:
+    """Every wanted guest list, each calendar's with its own client; counts summed. A calendar
+    whose key is refused here joins `failures` (all of them refused: the step ends)."""
+    def job(name: str) -> GuestListCounts:
+        counts = GuestListCounts()
+        for event in to_fetch[name]:
+            fetch_guest_list(clients[name], event, ctx.settings.csv_dir, now, counts,
+                             dry_run=ctx.dry_run, replace_pending=full_refresh)
+        return counts
+    done, refused = per_calendar({name: (lambda n=name: job(n)) for name in to_fetch})
+    failures.update(refused)
+    give_up_if_all_failed(failures, len(clients))
+    total = GuestListCounts()
+    for counts in done.values():
+        for key, value in asdict(counts).items():
+            setattr(total, key, getattr(total, key) + value)
+    return total
 
 
 def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now: datetime,
@@ -117,10 +264,15 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now
     print_path(path)
 
 
-def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: int) -> str:
-    """The step's one line of counts."""
-    return (f"events: fetched={events.fetched} new={events.new} changed={events.changed} "
+def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: int, calendars: int = 1,
+                 failures: Mapping[str, LumaError] | None = None) -> str:
+    """The step's one line of counts (with the calendars' when there are several or one failed)."""
+    line = (f"events: fetched={events.fetched} new={events.new} changed={events.changed} "
             f"unchanged={events.unchanged} deleted={events.deleted} skipped={events.skipped}; "
             f"guest lists: written={guest_lists.written} guests={guest_lists.guests} "
             f"already_pending={guest_lists.already_pending} failed={guest_lists.failed}; "
             f"requests={requests}")
+    if calendars > 1 or failures:
+        failed = f" ({', '.join(sorted(failures))})" if failures else ""
+        line += f"; calendars: synced={calendars - len(failures or {})} failed={len(failures or {})}{failed}"
+    return line
