@@ -12,8 +12,9 @@ import tempfile
 import threading
 
 from luma_pipeline.config import ConfigError, Settings, load_settings
-from luma_pipeline.logs import setup_logging
-from luma_pipeline.runner import EXIT_USAGE
+from luma_pipeline.logs import redact, setup_logging
+from luma_pipeline.runner import EXIT_FAILURE, EXIT_USAGE
+from luma_pipeline.text import one_line
 from luma_pipeline.scheduler import PipelineRun, serve, valid_schedule
 
 log = logging.getLogger("entrypoint")
@@ -22,9 +23,9 @@ log = logging.getLogger("entrypoint")
 def configuration_problems(settings: Settings) -> list[str]:
     """Everything that would make every run fail, each named (secret values never shown)."""
     problems = []
-    if not settings.luma_api_key:
+    if not settings.calendars:
         problems.append("LUMA_API_KEY is not set (the calendar's API key, from "
-                        "luma.com/calendar/manage/api-keys)")
+                        "luma.com/calendar/manage/api-keys; or LUMA_CALENDARS for several calendars)")
     if not valid_schedule(settings.cron_schedule):
         problems.append(f"CRON_SCHEDULE={settings.cron_schedule!r} is not a 5-field cron expression "
                         "such as '0 */6 * * *'")
@@ -35,6 +36,13 @@ def configuration_problems(settings: Settings) -> list[str]:
         problems.append(f"OUTPUT_DIR {settings.output_dir} is not writable ({exc.strerror}); on "
                         "Railway a volume is mounted as root: set RAILWAY_RUN_UID=0")
     return problems
+
+
+def notify_failure(reason: str, settings: Settings | None) -> None:
+    """The `[NOTIFICATION] Pipeline FAILED` line operators alert on, for failures before the
+    pipeline itself runs (it prints its own); never a secret."""
+    line = f"[NOTIFICATION] Pipeline FAILED: {reason}"
+    print(redact(line, settings.secrets() if settings else ()), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         for problem in problems:
             log.error("configuration: %s", problem)
+        notify_failure("configuration: " + "; ".join(problems), settings)
         return EXIT_USAGE
     if not (settings.database_url or settings.pg_configured):
         log.warning("no DATABASE_URL or PGHOST: using an embedded PostgreSQL in %s; put it on the "
@@ -65,7 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.once:
-        return run()
+        try:
+            return run()
+        except OSError as exc:  # bash or the pipeline script missing: still the line to alert on
+            log.error("the pipeline could not be started: %s", exc)
+            notify_failure(f"the pipeline could not be started: {one_line(exc)}", settings)
+            return EXIT_FAILURE
     serve(settings.cron_schedule, run, stop, run_on_start=settings.run_on_start)
     return 0
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..files import remove_stale_temporaries
+from ..logs import redact
 from ..runner import StepContext, StepResult
 from ..text import local_date
 from . import charts, metrics
@@ -22,6 +24,8 @@ RECENT_RUNS = 10
 
 def analyze(ctx: StepContext, outdir: Path) -> StepResult:
     """Compute every metric, write it back for settled events, and render the outputs."""
+    for stale in remove_stale_temporaries(outdir):
+        log.info("removed %s, left half-written by an analysis that was killed", stale.name)
     now = datetime.now(timezone.utc)
     party = ctx.settings.party_category
     data = load(ctx.conn, now, ctx.settings.settle_hours)
@@ -37,7 +41,9 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
                else metrics.summary_stats(*_nothing_yet(data)))
     render_charts(outdir, event_table, community, party)
     write_summary(outdir / "summary_stats.csv", summary)
-    write_index(outdir / "index.html", outdir, summary, now, len(data.events), recent_runs(ctx.conn),
+    runs = [tuple(redact(v, ctx.settings.secrets()) if isinstance(v, str) else v for v in run)
+            for run in recent_runs(ctx.conn)]
+    write_index(outdir / "index.html", outdir, summary, now, len(data.events), runs,
                 notes + _flag_notes(event_table))
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
             f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import signal
 import sys
 import threading
@@ -11,6 +13,8 @@ from ..files import atomic_write
 from .calendars import split_into_calendars
 from .community import generate_community
 from .server import Faults, SimulatedLuma
+
+PARENT_CHECK_SECONDS = 0.5  # how soon we notice that the process that started us is gone
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument("--url-file", type=Path, metavar="PATH",
                         help="write the server's URL to PATH once it answers (for scripts using --port 0)")
+    parser.add_argument("--parent-pid", type=int, metavar="PID",
+                        help="stop serving when process PID is gone (a script that started us was killed)")
+    parser.add_argument("--cleanup-dir", type=Path, metavar="DIR",
+                        help="remove DIR when we stop (the starting script's temporary folder)")
     return parser
 
 
@@ -88,14 +96,30 @@ def main(argv: list[str] | None = None) -> int:
             if args.url_file:
                 with atomic_write(args.url_file) as handle:
                     handle.write(luma.url + "\n")
-            stopped.wait()
+            while not stopped.wait(PARENT_CHECK_SECONDS) and _parent_alive(args.parent_pid):
+                pass
     except OSError as exc:  # most often the port is taken
         print(f"cannot serve on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
         return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if args.cleanup_dir:
+            shutil.rmtree(args.cleanup_dir, ignore_errors=True)
     return 0
+
+
+def _parent_alive(pid: int | None) -> bool:
+    """Whether the process that started us (when named) still runs."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _calendar_keys(parser: argparse.ArgumentParser, entries: list[str]) -> list[tuple[str, str]]:
