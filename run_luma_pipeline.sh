@@ -75,12 +75,16 @@ run_step() {
 }
 
 start_demo_luma() {
-    export LUMA_API_KEY=demo-key LUMA_MAX_REQUESTS_PER_MINUTE=0
+    # two calendars sharing some events (an empty LUMA_API_KEY keeps a real one in .env out of it)
+    export LUMA_API_KEY="" LUMA_CALENDARS="Campus Builders=demo-key; Robotics Club=demo-key-2"
+    export ORGANISATIONS="Campus Builders=campus-builders.org; Robotics Club=robotics-club.org"
+    export LUMA_MAX_REQUESTS_PER_MINUTE=0
     if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGHOST:-}" ]; then
         export LUMA_PGDATA="${LUMA_DEMO_PGDATA:-.pgdata-demo}"  # never mixed with real data in .pgdata
     fi
     # --parent-pid/--cleanup-dir: even a SIGKILL of this script leaves no simulated Luma behind
-    "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --api-key demo-key --url-file "$work/luma-url" \
+    "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --url-file "$work/luma-url" \
+        --calendar "Campus Builders=demo-key" --calendar "Robotics Club=demo-key-2" \
         --parent-pid $$ --cleanup-dir "$work" &
     demo_luma=$!
     local tries=0

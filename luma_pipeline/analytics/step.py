@@ -12,6 +12,8 @@ from ..logs import redact
 from ..runner import StepContext, StepResult
 from ..text import local_date
 from . import charts, metrics
+from .calendar_report import sections
+from .calendars import Choice, chosen_events, group_table, load_groups, restrict, summary_rows, worth_showing
 from .load import CommunityData, load
 from .page import CHARTS, write_index, write_summary, write_table
 from .write_back import write_back
@@ -22,13 +24,16 @@ NO_DATA = "No data yet: no settled event with guests. Run luma_sync.py and impor
 RECENT_RUNS = 10
 
 
-def analyze(ctx: StepContext, outdir: Path) -> StepResult:
-    """Compute every metric, write it back for settled events, and render the outputs."""
+def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice()) -> StepResult:
+    """Compute every metric, write it back for settled events, and render the outputs (of the
+    chosen calendar or organisation only, when there is a choice)."""
     for stale in remove_stale_temporaries(outdir):
         log.info("removed %s, left half-written by an analysis that was killed", stale.name)
     now = datetime.now(timezone.utc)
     party = ctx.settings.party_category
     data = load(ctx.conn, now, ctx.settings.settle_hours)
+    groups = load_groups(ctx.conn)
+    kept = chosen_events(groups, choice)
     has_data = not data.events.empty and not data.guests.empty
     community = metrics.prepare(data.events, data.guests) if has_data else None
     event_table = metrics.event_metrics(community) if has_data else None
@@ -36,15 +41,19 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
     if event_table is not None:
         flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
-    notes = [] if has_data else [NO_DATA]
+    notes = ([] if has_data else [NO_DATA]) + ([choice.describe()] if kept is not None else [])
+    breakdown = group_table(groups, event_table, community) if has_data and worth_showing(groups) else None
+    if has_data:
+        event_table, community = restrict(event_table, community, kept)
     summary = (metrics.summary_stats(event_table, community, data.people) if has_data
                else metrics.summary_stats(*_nothing_yet(data)))
+    summary += summary_rows(breakdown) if breakdown is not None else []
     render_charts(outdir, event_table, community, party)
     write_summary(outdir / "summary_stats.csv", summary)
     runs = [tuple(redact(v, ctx.settings.secrets()) if isinstance(v, str) else v for v in run)
             for run in recent_runs(ctx.conn)]
     write_index(outdir / "index.html", outdir, summary, now, len(data.events), runs,
-                notes + _flag_notes(event_table))
+                notes + _flag_notes(event_table), sections(ctx.conn, breakdown, ctx.settings.secrets()))
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
             f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}")
     return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
