@@ -3,12 +3,10 @@ lists to fetch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from psycopg2.extras import execute_values
 
 from ..luma.entries import EVENT_COLUMNS
-from ..settled import is_settled
 from .listing import changed_fields
 
 # Columns Luma owns. An event counts as changed when any of them differs from what we hold.
@@ -77,21 +75,17 @@ def record_changes(conn, changes: list[tuple[int, tuple[str, str | None, str | N
 
 @dataclass(frozen=True)
 class EventToFetch:
-    """A settled event whose guest list is wanted."""
+    """A settled event whose guest list is wanted (its events.id, when it has one yet)."""
 
-    id: int
+    id: int | None
     luma_event_id: str
     name: str
 
 
-def events_awaiting_guests(conn, now: datetime, settle_hours: float,
-                           full_refresh: bool = False) -> list[EventToFetch]:
-    """Settled events still at Luma whose attendance is not imported (all of them on a full refresh)."""
+def imported_events(conn) -> set[str]:
+    """Luma ids of the events whose attendance has been imported (their guest lists are not fetched
+    again unless on a full refresh)."""
     with conn.cursor() as cur:
-        cur.execute("""
-            SELECT id, luma_event_id, name, start_at, end_at FROM events
-            WHERE luma_event_id IS NOT NULL AND sync_status <> 'source_deleted'
-              AND (attendance_imported_at IS NULL OR %s)
-            ORDER BY start_at, id""", (full_refresh,))
-        return [EventToFetch(id_, luma_id, name) for id_, luma_id, name, start, end in cur
-                if is_settled(start, end, now, settle_hours)]
+        cur.execute("SELECT luma_event_id FROM events WHERE luma_event_id IS NOT NULL "
+                    "AND attendance_imported_at IS NOT NULL")
+        return {luma_id for (luma_id,) in cur}

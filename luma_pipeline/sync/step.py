@@ -6,6 +6,8 @@ others synced (and deletes nothing)."""
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -26,10 +28,11 @@ from ..luma.entries import (
 )
 from ..luma.guest_csv import guest_csv_name, pending_csvs, write_guest_csv
 from ..runner import StepContext, StepResult, print_path
+from ..settled import is_settled
 from ..text import one_line
 from . import calendars_table as tables
-from .events_table import EventCounts, EventToFetch, events_awaiting_guests, upsert_events
-from .listing import MANAGED, CalendarListing, merge_listings, own_calendar_id
+from .events_table import EventCounts, EventToFetch, imported_events, upsert_events
+from .listing import MANAGED, CalendarListing, merge_listings, own_calendar_id, relation
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +47,41 @@ class GuestListCounts:
     failed: int = 0
 
 
+STAGING = ".staging"  # guest lists fetched before their events are committed wait here (in CSV_DIR)
+
+
+@dataclass
+class CalendarSync:
+    """One calendar's share of a sync: what it listed, the guest lists it fetched (staged until
+    the events are committed), and a refusal met while fetching them."""
+
+    listing: CalendarListing
+    guest_lists: GuestListCounts
+    staged: list[tuple[Path, list[Path]]]  # (staged file, older files of its event it replaces)
+    refused: LumaAuthError | None = None
+
+
 def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
     """Run the whole sync step; the caller holds the lock and owns the connection."""
     settings = ctx.settings
     settings.require("LUMA_API_KEY")
     clients = {cal.name: LumaClient.from_settings(settings, cal) for cal in settings.calendars}
+    staging = clear_staging(settings.csv_dir / STAGING)
     try:
-        events = EventCounts()
-        listings, failures = per_calendar(
-            {name: (lambda n=name, c=client: fetch_listing(n, c, settings.tag_categories))
-             for name, client in clients.items()})
-        give_up_if_all_failed(failures, len(clients))
-        for listing in listings.values():
-            events.fetched += listing.fetched
-            events.skipped += listing.skipped
         now = datetime.now(timezone.utc)
-        to_fetch = save_and_resolve(ctx, clients, listings, failures, events, now, full_refresh)
+        imported = set() if full_refresh else imported_events(ctx.conn)
+        done, failures = per_calendar({name: (lambda n=name, c=client: sync_calendar(
+            ctx, n, c, imported, now, staging, full_refresh)) for name, client in clients.items()})
+        give_up_if_all_failed(failures, len(clients))
+        events, guest_lists = EventCounts(), GuestListCounts()
+        save_and_resolve(ctx, clients, done, failures, events)
         ctx.conn.rollback() if ctx.dry_run else ctx.conn.commit()
-        guest_lists = fetch_all_guest_lists(ctx, clients, to_fetch, now, full_refresh, failures)
+        for name, result in done.items():
+            add_counts(guest_lists, result.guest_lists)
+            publish(result.staged)
+            if result.refused:
+                failures[name] = result.refused
+        give_up_if_all_failed(failures, len(clients))
         requests = sum(client.requests_made for client in clients.values())
         counts = {"events": asdict(events), "guest_lists": asdict(guest_lists), "requests": requests,
                   "calendars": {"ok": len(clients) - len(failures), "failed": sorted(failures)}}
@@ -70,6 +90,60 @@ def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
     finally:
         for client in clients.values():
             client.close()
+        shutil.rmtree(staging, ignore_errors=True)  # what was not published is not wanted
+
+
+def sync_calendar(ctx: StepContext, name: str, client: LumaClient, imported: set[str], now: datetime,
+                  staging: Path, full_refresh: bool) -> CalendarSync:
+    """One calendar, in its own thread: its events, then the guest lists of the settled events it
+    manages, staged; a refused key while fetching them stops its guest lists, not its events."""
+    listing = fetch_listing(name, client, ctx.settings.tag_categories)
+    result = CalendarSync(listing, GuestListCounts(), [])
+    try:
+        for event in guest_lists_wanted(listing, imported, now, ctx.settings.settle_hours):
+            staged = fetch_guest_list(client, event, ctx.settings.csv_dir, staging, now, result.guest_lists,
+                                      dry_run=ctx.dry_run, replace_pending=full_refresh)
+            if staged:
+                result.staged.append(staged)
+    except LumaAuthError as exc:
+        log.error("calendar %s: guest lists not fetched: %s", name, exc)
+        result.refused = exc
+    return result
+
+
+def guest_lists_wanted(listing: CalendarListing, imported: set[str], now: datetime,
+                       settle_hours: float) -> list[EventToFetch]:
+    """The settled events this calendar manages whose attendance is not imported, oldest first
+    (an event it only lists is managed elsewhere: its guest list is not this key's to fetch)."""
+    wanted = {row["luma_event_id"]: row for row, event_calendar in listing.rows
+              if relation(event_calendar, listing.own_id) == MANAGED and row["luma_event_id"] not in imported
+              and is_settled(row["start_at"], row["end_at"], now, settle_hours)}
+    ordered = sorted(wanted.values(), key=lambda row: (row["start_at"], row["luma_event_id"]))
+    return [EventToFetch(None, row["luma_event_id"], row["name"]) for row in ordered]
+
+
+def clear_staging(staging: Path) -> Path:
+    """The staging folder, emptied of what a killed sync left there."""
+    shutil.rmtree(staging, ignore_errors=True)
+    return staging
+
+
+def publish(staged: list[tuple[Path, list[Path]]]) -> None:
+    """Move staged guest lists into CSV_DIR (their events are committed now) and print their paths;
+    the older files of the same events go (the new export holds everything they did)."""
+    for path, older in staged:
+        final = path.parent.parent / path.name
+        os.replace(path, final)
+        for old in older:
+            if old != final:
+                old.unlink(missing_ok=True)
+        print_path(final)
+
+
+def add_counts(total: GuestListCounts, more: GuestListCounts) -> None:
+    """Add one calendar's guest-list counts to the total."""
+    for key, value in asdict(more).items():
+        setattr(total, key, getattr(total, key) + value)
 
 
 def per_calendar(work: Mapping[str, Callable[[], object]]) -> tuple[dict[str, object], dict[str, LumaError]]:
@@ -126,26 +200,27 @@ def events_to_rows(entries: Iterable[Mapping], tag_categories: Mapping[str, str]
     return rows
 
 
-def save_and_resolve(ctx: StepContext, clients: Mapping[str, LumaClient], listings: Mapping[str, CalendarListing],
-                     failures: Mapping[str, LumaError], events: EventCounts, now: datetime,
-                     full_refresh: bool) -> dict[str, list[EventToFetch]]:
-    """Events, calendars and links saved, deletions marked, hosts and organisations worked out
-    (in the caller's transaction); returns the guest lists to fetch, by calendar."""
-    rows, links = merge_listings(list(listings.values()))
+def save_and_resolve(ctx: StepContext, clients: Mapping[str, LumaClient], done: Mapping[str, CalendarSync],
+                     failures: Mapping[str, LumaError], events: EventCounts) -> None:
+    """Events, calendars and links saved, deletions marked, hosts and organisations worked out,
+    in the caller's transaction."""
+    listings = [result.listing for result in done.values()]
+    for listing in listings:
+        events.fetched += listing.fetched
+        events.skipped += listing.skipped
+    rows, links = merge_listings(listings)
     touched = upsert_events(ctx.conn, rows, events)
     ids = tables.event_ids(ctx.conn, [row["luma_event_id"] for row in rows])
     for name, exc in failures.items():
         tables.save_calendar(ctx.conn, name, None, "failed: " + redact(one_line(exc), ctx.settings.secrets()),
                              synced=False)
-    for listing in listings.values():
+    for listing in listings:
         relations = {ids[luma_id]: kind for (luma_id, name), kind in links.items() if name == listing.calendar}
         save_calendar_links(ctx.conn, listing, relations, several=len(clients) > 1)
     events.deleted = tables.mark_source_deleted(ctx.conn)
     if ctx.settings.organisations:
         tables.save_hosts(ctx.conn, fetch_hosts(ctx.conn, clients, links, ids, list(touched.values())))
     tables.resolve_organisations(ctx.conn, ctx.settings.organisations)
-    to_fetch = events_awaiting_guests(ctx.conn, now, ctx.settings.settle_hours, full_refresh)
-    return guest_lists_by_calendar(ctx.conn, to_fetch, set(listings))
 
 
 def save_calendar_links(conn, listing: CalendarListing, relations: dict[int, str], several: bool) -> None:
@@ -195,54 +270,17 @@ def _hosts_of(client: LumaClient, wanted: list[tuple[int, str]]) -> dict[int, li
     return hosts
 
 
-def guest_lists_by_calendar(conn, to_fetch: list[EventToFetch], synced: set[str]) -> dict[str, list[EventToFetch]]:
-    """Each settled event's guest list goes to a calendar synced this run that manages it; events
-    our calendars only list (managed elsewhere) have guest lists that are not ours to fetch."""
-    managers = tables.managing_calendars(conn, [event.id for event in to_fetch])
-    by_calendar: dict[str, list[EventToFetch]] = {}
-    not_ours = 0
-    for event in to_fetch:
-        names = [name for name in managers.get(event.id, []) if name in synced]
-        if names:
-            by_calendar.setdefault(names[0], []).append(event)
-        else:
-            not_ours += 1
-    if not_ours:
-        log.info("%d settled event(s) are not managed by a calendar synced this run; their guest "
-                 "lists are not fetched", not_ours)
-    return by_calendar
-
-
-def fetch_all_guest_lists(ctx: StepContext, clients: Mapping[str, LumaClient],
-                          to_fetch: Mapping[str, list[EventToFetch]], now: datetime, full_refresh: bool,
-                          failures: dict[str, LumaError]) -> GuestListCounts:
-    """Every wanted guest list, each calendar's with its own client; counts summed. A calendar
-    whose key is refused here joins `failures` (all of them refused: the step ends)."""
-    def job(name: str) -> GuestListCounts:
-        counts = GuestListCounts()
-        for event in to_fetch[name]:
-            fetch_guest_list(clients[name], event, ctx.settings.csv_dir, now, counts,
-                             dry_run=ctx.dry_run, replace_pending=full_refresh)
-        return counts
-    done, refused = per_calendar({name: (lambda n=name: job(n)) for name in to_fetch})
-    failures.update(refused)
-    give_up_if_all_failed(failures, len(clients))
-    total = GuestListCounts()
-    for counts in done.values():
-        for key, value in asdict(counts).items():
-            setattr(total, key, getattr(total, key) + value)
-    return total
-
-
-def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now: datetime,
-                     counts: GuestListCounts, *, dry_run: bool, replace_pending: bool) -> None:
-    """Fetch one event's guests and write them as one CSV; a failure is logged and counted."""
+def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, staging: Path, now: datetime,
+                     counts: GuestListCounts, *, dry_run: bool,
+                     replace_pending: bool) -> tuple[Path, list[Path]] | None:
+    """Fetch one event's guests and stage them as one CSV; returns (staged file, the event's older
+    files). A failure is logged and counted."""
     pending = pending_csvs(csv_dir, event.luma_event_id)
     if pending and not replace_pending:
         counts.already_pending += 1
         log.info("guest list of %s (%s) is already waiting to be imported: %s",
                  event.luma_event_id, event.name, pending[-1].name)
-        return
+        return None
     try:
         guests = [guest_from_entry(entry) for entry in client.fetch_guests(event.luma_event_id)]
     except LumaAuthError:
@@ -250,18 +288,15 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now
     except LumaError as exc:
         counts.failed += 1
         log.error("guest list of %s (%s) not fetched: %s", event.luma_event_id, event.name, exc)
-        return
+        return None
     counts.guests += len(guests)
     if dry_run:
         log.info("would write %d guest(s) of %s (%s)", len(guests), event.luma_event_id, event.name)
-        return
-    path = csv_dir / guest_csv_name(event.luma_event_id, event.name, now)
+        return None
+    path = staging / guest_csv_name(event.luma_event_id, event.name, now)
     write_guest_csv(path, guests)
-    for older in pending:
-        if older != path:
-            older.unlink(missing_ok=True)  # the new export holds everything the older one did
     counts.written += 1
-    print_path(path)
+    return path, pending
 
 
 def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: int, calendars: int = 1,
