@@ -264,3 +264,125 @@ def test_merging_calendars_gives_the_same_rows_and_links_in_any_order(calendars,
     shuffled = [(name, rnd.sample(rows_, len(rows_)), own) for name, rows_, own in calendars]
     rnd.shuffle(shuffled)
     assert merge_listings(build(calendars)) == merge_listings(build(shuffled))
+
+
+# -- the simulated Luma's calendars ----------------------------------------------------------------
+
+def test_the_simulated_luma_serves_each_calendar_its_own_events(luma):
+    import requests
+
+    def get(key, path, **params):
+        return requests.get(luma.url + path, params=params, headers={"x-luma-api-key": key}, timeout=10)
+    e1, e2, e3, e4 = (e.id for e in luma.community.events)
+    robotics = get(KEY_A, "/v1/calendars/events/list").json()["entries"]
+    hub = get(KEY_B, "/v1/calendar/list-events").json()["entries"]
+    assert [(e["id"], e["calendar_id"]) for e in robotics] == [(e1, CAL_A), (e2, CAL_A)]
+    assert [(e["api_id"], e["event"]["calendar_api_id"]) for e in hub] == [(e2, CAL_A), (e3, CAL_B), (e4, CAL_B)]
+    assert get(KEY_B, "/v1/calendars/get").json() == {
+        "calendar": {"id": CAL_B, "api_id": CAL_B, "name": "University Hub"}}
+    assert get(KEY_B, "/v1/events/guests/list", event_id=e2).status_code == 404  # listed, not managed
+    assert [h["email"] for h in get(KEY_B, "/v1/events/get", event_id=e2).json()["hosts"]] == ["robotics@uni.edu"]
+    assert [h["email"] for h in get(KEY_B, "/v1/event/get", api_id=e4).json()["hosts"]] == [
+        "events@hub.uni.edu", "robotics@uni.edu"]  # co-hosted
+    assert get(KEY_A, "/v1/events/get", event_id=e3).status_code == 404  # not on Robotics' calendar
+    assert get("secret-nobody", "/v1/calendars/get").status_code == 401
+
+
+# -- analysis across calendars -----------------------------------------------------------------------
+
+@pytest.fixture
+def three_events(db, database_url):
+    """E1 on Robotics' calendar, E2 and E3 on the Hub's (10 days apart, all settled):
+    P1 came to E1 and E2, P2 to E2 and E3, P3 to E3; E1's organisation is Robotics Club."""
+    import psycopg2
+
+    from luma_pipeline.database import apply_schema
+    conn = psycopg2.connect(database_url)
+    apply_schema(conn)
+    conn.close()
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO calendars (name) VALUES ('Robotics'), ('University Hub')")
+        ids = {}
+        for n, (calendar, days) in enumerate([("Robotics", 30), ("University Hub", 20), ("University Hub", 10)], 1):
+            cur.execute("""INSERT INTO events (luma_event_id, name, start_at, end_at, timezone, category, organisation)
+                           VALUES (%s, %s, %s, %s, 'UTC', 'workshop', %s) RETURNING id""",
+                        (f"evt-E{n}", f"E{n}", past(days), past(days) + timedelta(hours=2),
+                         "Robotics Club" if n == 1 else None))
+            ids[f"E{n}"] = cur.fetchone()[0]
+            cur.execute("""INSERT INTO event_calendars (event_id, calendar_id, relation)
+                           SELECT %s, id, 'managed' FROM calendars WHERE name = %s""", (ids[f"E{n}"], calendar))
+        for person, events in (("P1", ["E1", "E2"]), ("P2", ["E2", "E3"]), ("P3", ["E3"])):
+            cur.execute("INSERT INTO people (first_name) VALUES (%s) RETURNING id", (person,))
+            person_id = cur.fetchone()[0]
+            for event in events:
+                cur.execute("""INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at)
+                               SELECT id, %s, 'approved', start_at + interval '5 minutes'
+                               FROM events WHERE id = %s""", (person_id, ids[event]))
+    return ids
+
+
+def read_csv(path) -> dict[str, dict]:
+    import csv
+    with open(path, encoding="utf-8") as handle:
+        return {row.get("event") or row.get("metric"): row for row in csv.DictReader(handle)}
+
+
+def test_a_first_timer_at_one_calendar_who_came_to_another_before_is_not_new(three_events, tmp_path):
+    out = tmp_path / "hub"
+    assert analyze.main(["--outdir", str(out), "--calendar", "university hub"]) == 0
+
+    new_members = read_csv(out / "new_members_by_event.csv")
+    assert {e: new_members[e]["first_time_attendees"] for e in new_members} == {"E2": "1", "E3": "1"}  # not P1
+    retention = read_csv(out / "retention_by_event.csv")
+    assert {e: (r["attendees"], r["returned_later"], r["return_rate_pct"]) for e, r in retention.items()} == {
+        "E2": ("2", "1", "50.0"), "E3": ("2", "0", "")}
+    summary = read_csv(out / "summary_stats.csv")
+    assert {m: summary[m]["value"] for m in summary if m.startswith(("calendar", "organisation"))} == {
+        "calendar Robotics: events": "1", "calendar Robotics: attendees": "1",
+        "calendar Robotics: first_timers": "1", "calendar Robotics: return_rate_pct": "100.0",
+        "calendar University Hub: events": "2", "calendar University Hub: attendees": "3",
+        "calendar University Hub: first_timers": "2", "calendar University Hub: return_rate_pct": "50.0",
+        "organisation Robotics Club: events": "1", "organisation Robotics Club: attendees": "1",
+        "organisation Robotics Club: first_timers": "1", "organisation Robotics Club: return_rate_pct": "100.0"}
+    page = (out / "index.html").read_text()
+    assert "Showing the events of calendar &#x27;university hub&#x27; only" in page
+    assert "Calendars and organisations" in page
+
+
+def test_analyze_calendar_from_the_environment_and_by_organisation(three_events, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYZE_CALENDAR", "Robotics")
+    assert analyze.main(["--outdir", str(tmp_path / "a")]) == 0
+    assert list(read_csv(tmp_path / "a" / "retention_by_event.csv")) == ["E1"]
+    monkeypatch.delenv("ANALYZE_CALENDAR")
+    assert analyze.main(["--outdir", str(tmp_path / "b"), "--organisation", "Robotics Club"]) == 0
+    assert list(read_csv(tmp_path / "b" / "retention_by_event.csv")) == ["E1"]
+    assert analyze.main(["--outdir", str(tmp_path / "c")]) == 0  # everything by default
+    assert list(read_csv(tmp_path / "c" / "retention_by_event.csv")) == ["E1", "E2", "E3"]
+
+
+def test_an_unknown_calendar_is_a_usage_error_listing_the_known_ones(three_events, caplog):
+    assert analyze.main(["--calendar", "Chess"]) == 2
+    assert "no calendar named 'Chess' (known: Robotics, University Hub)" in caplog.text
+
+
+# -- upgrade ---------------------------------------------------------------------------------------
+
+def test_a_one_calendar_database_upgrades_in_place(db, start_luma):
+    kept, gone = make_event("evt-Kept000000001", past(30)), make_event("evt-Gone000000001", past(20))
+    with db.cursor() as cur:  # the events table as the one-calendar version left it
+        cur.execute("""CREATE TABLE events (id serial PRIMARY KEY, luma_event_id text UNIQUE, name text,
+                       start_at timestamptz, end_at timestamptz, sync_status text NOT NULL DEFAULT 'synced',
+                       attendance_imported_at timestamptz)""")
+        for event in (kept, gone):
+            cur.execute("INSERT INTO events (luma_event_id, name, start_at, end_at, attendance_imported_at) "
+                        "VALUES (%s, %s, %s, %s, now())", (event.id, event.name, event.start_at, event.end_at))
+    start_luma(Community(events=[kept], people=[]))
+
+    assert luma_sync.main([]) == 0
+
+    assert rows(db, "SELECT id, luma_event_id, sync_status, organisation, organisation_source "
+                    "FROM events ORDER BY id") == [
+        (1, kept.id, "changed", "default", "calendar"),  # changed: the old row lacked venue, timezone …
+        (2, gone.id, "source_deleted", None, None)]
+    assert rows(db, "SELECT name, luma_calendar_id FROM calendars") == [("default", "cal-SimulatedLuma01")]
+    assert links(db) == {(kept.id, "default", "managed", True), (gone.id, "default", "managed", False)}
