@@ -45,6 +45,16 @@ def notify_failure(reason: str, settings: Settings | None) -> None:
     print(redact(line, settings.secrets() if settings else ()), flush=True)
 
 
+def run_once(run: PipelineRun, settings: Settings) -> int:
+    """Run the pipeline once; when it cannot even start, still print the line to alert on."""
+    try:
+        return run()
+    except OSError as exc:  # bash or the pipeline script missing
+        log.error("the pipeline could not be started: %s", exc)
+        notify_failure(f"the pipeline could not be started: {one_line(exc)}", settings)
+        return EXIT_FAILURE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="run the pipeline once and exit with its code")
@@ -74,12 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.once:
-        try:
-            return run()
-        except OSError as exc:  # bash or the pipeline script missing: still the line to alert on
-            log.error("the pipeline could not be started: %s", exc)
-            notify_failure(f"the pipeline could not be started: {one_line(exc)}", settings)
-            return EXIT_FAILURE
+        return run_once(run, settings)
     serve(settings.cron_schedule, run, stop, run_on_start=settings.run_on_start)
     return 0
 

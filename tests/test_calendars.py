@@ -2,7 +2,6 @@
 each), a real PostgreSQL, and the organisation and merge rules as tables and properties."""
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 

@@ -72,12 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _validate(parser, args)
-    faults = Faults(rate_limit_count=args.rate_limit,
-                    retry_after=None if args.no_retry_after else args.retry_after,
-                    server_error_count=args.server_errors, slow_count=args.slow, slow_seconds=args.slow_seconds,
-                    malformed_count=args.malformed, has_more_without_cursor=args.has_more_without_cursor,
-                    legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute,
-                    trickle_count=args.trickle, trickle_seconds=args.trickle_seconds)
+    faults = faults_from(args)
     stopped = threading.Event()
     # Both signals just end the wait, so the server always stops through the same clean path.
     previous = {sig: signal.signal(sig, lambda *_: stopped.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -120,6 +115,15 @@ def _parent_alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def faults_from(args: argparse.Namespace) -> Faults:
+    """The fault switches of the command line as the server's Faults."""
+    return Faults(rate_limit_count=args.rate_limit, retry_after=None if args.no_retry_after else args.retry_after,
+                  server_error_count=args.server_errors, slow_count=args.slow, slow_seconds=args.slow_seconds,
+                  malformed_count=args.malformed, has_more_without_cursor=args.has_more_without_cursor,
+                  legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute,
+                  trickle_count=args.trickle, trickle_seconds=args.trickle_seconds)
 
 
 def _calendar_keys(parser: argparse.ArgumentParser, entries: list[str]) -> list[tuple[str, str]]:

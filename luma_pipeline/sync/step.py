@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from ..config import ConfigError, Settings
+from ..config import ConfigError
 from ..logs import redact
 from ..luma.api import LumaAuthError, LumaClient, LumaError
 from ..luma.entries import (
