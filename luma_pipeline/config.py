@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import phonenumbers
 import psycopg2
@@ -95,7 +95,8 @@ class Settings:
         """Values that must never appear in a log line, an error or an output file."""
         found = [self.luma_api_key, self.pg_password, *(c.api_key for c in self.calendars)]
         if self.database_url:
-            found.append(urlsplit(self.database_url).password)
+            password = urlsplit(self.database_url).password
+            found += [password, unquote(password or "")]  # as written in the URL, and decoded
         return [s for s in found if s and len(s) >= 4]
 
     def require(self, *names: str) -> None:

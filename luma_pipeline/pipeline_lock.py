@@ -37,6 +37,9 @@ def main() -> int:
     parent = os.getppid()
     try:
         conn = connect(settings)
+    except ConfigError as exc:
+        log.error("configuration: %s", exc)
+        return EXIT_USAGE
     except Exception as exc:  # the database is unreachable: no step could run
         log.error("cannot reach the database: %s", redact(one_line(exc), settings.secrets()))
         return EXIT_FAILURE

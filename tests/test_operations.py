@@ -259,6 +259,13 @@ def test_a_database_url_that_is_not_a_url_is_a_configuration_error(monkeypatch, 
            "postgresql://USER:PASSWORD@HOST:5432/DATABASE" in caplog.text
 
 
+def test_a_database_that_does_not_exist_is_a_configuration_error(database_url, monkeypatch, caplog):
+    monkeypatch.setenv("DATABASE_URL", database_url.rsplit("/", 1)[0] + "/no_such_database")
+    assert analyze.main([]) == 2
+    assert 'database "no_such_database" does not exist' in caplog.text
+    assert "check the user, password and database name in DATABASE_URL" in caplog.text
+
+
 @pytest.mark.parametrize("url", ["not a url", "mysql://u:p@h/db", "postgresql://u:p@h/db\x00"])
 def test_database_urls_refused(url):
     with pytest.raises(ConfigError, match="DATABASE_URL is not a PostgreSQL URL"):

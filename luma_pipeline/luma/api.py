@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, NamedTuple
@@ -110,10 +111,15 @@ def _read_before(response: requests.Response, deadline: float, path: str) -> byt
         raise AnswerTooSlow(path) from None
 
 
+# Set when the step is stopping (SIGTERM): every client's wait ends and no new request starts, so
+# the calendars' threads finish at once and the step can roll back.
+STOPPING = threading.Event()
+
+
 def wait_out(seconds: float) -> None:
     """Every wait of the client (pacing, Retry-After, backoff) goes through here: the one seam the
-    tests replace to record waits instead of sleeping them."""
-    time.sleep(seconds)
+    tests replace to record waits instead of sleeping them. It ends early when the step stops."""
+    STOPPING.wait(seconds)
 
 
 class Pacer:
@@ -197,6 +203,8 @@ class LumaClient:
         while True:
             attempt += 1
             self.pacer.wait()
+            if STOPPING.is_set():
+                raise LumaError(f"GET {path}: not sent, the step is stopping")
             try:
                 self.requests_made += 1
                 answer = self.fetch_answer(path, params)

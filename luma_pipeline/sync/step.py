@@ -8,15 +8,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from ..config import ConfigError
 from ..logs import redact
-from ..luma.api import LumaAuthError, LumaClient, LumaError
+from ..luma.api import STOPPING, LumaAuthError, LumaClient, LumaError
 from ..luma.entries import (
     calendar_id_of,
     event_calendar_id,
@@ -50,6 +50,15 @@ class GuestListCounts:
 STAGING = ".staging"  # guest lists fetched before their events are committed wait here (in CSV_DIR)
 
 
+class Staged(NamedTuple):
+    """A guest list fetched and written to the staging folder, waiting for its event's commit."""
+
+    luma_event_id: str
+    path: Path
+    older: list[Path]  # the event's files already waiting, which it replaces
+    guests: int
+
+
 @dataclass
 class CalendarSync:
     """One calendar's share of a sync: what it listed, the guest lists it fetched (staged until
@@ -57,7 +66,7 @@ class CalendarSync:
 
     listing: CalendarListing
     guest_lists: GuestListCounts
-    staged: list[tuple[Path, list[Path]]]  # (staged file, older files of its event it replaces)
+    staged: list[Staged]
     refused: LumaAuthError | None = None
 
 
@@ -70,17 +79,18 @@ def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
     try:
         now = datetime.now(timezone.utc)
         imported = set() if full_refresh else imported_events(ctx.conn)
-        done, failures = per_calendar({name: (lambda n=name, c=client: sync_calendar(
-            ctx, n, c, imported, now, staging, full_refresh)) for name, client in clients.items()})
+        done, failures = per_calendar({name: (lambda n=name, c=client, i=i: sync_calendar(
+            ctx, n, c, imported, now, staging / str(i), full_refresh))
+            for i, (name, client) in enumerate(clients.items())})
         give_up_if_all_failed(failures, len(clients))
         events, guest_lists = EventCounts(), GuestListCounts()
         save_and_resolve(ctx, clients, done, failures, events)
         ctx.conn.rollback() if ctx.dry_run else ctx.conn.commit()
         for name, result in done.items():
             add_counts(guest_lists, result.guest_lists)
-            publish(result.staged)
             if result.refused:
                 failures[name] = result.refused
+        publish(done, settings.csv_dir, guest_lists)
         give_up_if_all_failed(failures, len(clients))
         requests = sum(client.requests_made for client in clients.values())
         counts = {"events": asdict(events), "guest_lists": asdict(guest_lists), "requests": requests,
@@ -128,16 +138,25 @@ def clear_staging(staging: Path) -> Path:
     return staging
 
 
-def publish(staged: list[tuple[Path, list[Path]]]) -> None:
+def publish(done: Mapping[str, CalendarSync], csv_dir: Path, counts: GuestListCounts) -> None:
     """Move staged guest lists into CSV_DIR (their events are committed now) and print their paths;
-    the older files of the same events go (the new export holds everything they did)."""
-    for path, older in staged:
-        final = path.parent.parent / path.name
-        os.replace(path, final)
-        for old in older:
-            if old != final:
-                old.unlink(missing_ok=True)
-        print_path(final)
+    the older files of the same events go (the new export holds everything they did). An event two
+    calendars both claimed to manage (Luma did not say which) keeps the first calendar's file."""
+    published: set[str] = set()
+    for name in sorted(done):
+        for staged in done[name].staged:
+            if staged.luma_event_id in published:
+                staged.path.unlink(missing_ok=True)
+                counts.written -= 1
+                counts.guests -= staged.guests
+                continue
+            final = csv_dir / staged.path.name
+            os.replace(staged.path, final)
+            for old in staged.older:
+                if old != final:
+                    old.unlink(missing_ok=True)
+            published.add(staged.luma_event_id)
+            print_path(final)
 
 
 def add_counts(total: GuestListCounts, more: GuestListCounts) -> None:
@@ -152,8 +171,16 @@ def per_calendar(work: Mapping[str, Callable[[], object]]) -> tuple[dict[str, ob
     if not work:
         return {}, {}
     results, failures = {}, {}
-    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="calendar") as pool:
+    STOPPING.clear()
+    pool = ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="calendar")
+    try:
         futures = {name: pool.submit(job) for name, job in work.items()}
+        wait(futures.values())
+    except BaseException:  # SIGTERM or Ctrl-C: the threads stop their waits and requests too
+        STOPPING.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     for name, future in futures.items():
         try:
             results[name] = future.result()
@@ -272,9 +299,8 @@ def _hosts_of(client: LumaClient, wanted: list[tuple[int, str]]) -> dict[int, li
 
 def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, staging: Path, now: datetime,
                      counts: GuestListCounts, *, dry_run: bool,
-                     replace_pending: bool) -> tuple[Path, list[Path]] | None:
-    """Fetch one event's guests and stage them as one CSV; returns (staged file, the event's older
-    files). A failure is logged and counted."""
+                     replace_pending: bool) -> Staged | None:
+    """Fetch one event's guests and stage them as one CSV. A failure is logged and counted."""
     pending = pending_csvs(csv_dir, event.luma_event_id)
     if pending and not replace_pending:
         counts.already_pending += 1
@@ -296,7 +322,7 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, sta
     path = staging / guest_csv_name(event.luma_event_id, event.name, now)
     write_guest_csv(path, guests)
     counts.written += 1
-    return path, pending
+    return Staged(event.luma_event_id, path, pending, len(guests))
 
 
 def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: int, calendars: int = 1,
