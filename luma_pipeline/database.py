@@ -109,8 +109,14 @@ def copy_into_temp(cur, name: str, columns: dict[str, str], rows) -> None:
     cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
         table, sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
                                   for c, t in columns.items())))
+    copy_rows(cur, name, list(columns), rows)
+
+
+def copy_rows(cur, table: str, columns: list[str], rows) -> None:
+    """COPY rows (tuples in `columns` order, None for NULL) into `table` through an in-memory CSV."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerows(["\\N" if v is None else v for v in row] for row in rows)
     buffer.seek(0)
-    cur.copy_expert(sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(table), buffer)
+    cur.copy_expert(sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))), buffer)
