@@ -47,6 +47,7 @@ class Faults:
     legacy_only: bool = False
     requests_per_minute: int | None = None
     write_rate_limit_count: int = 0  # 429 on the next N update-status calls only
+    ignore_approval_status_filter: bool = False  # guest lists answer every guest, filter or not
 
 
 class RequestRecord(NamedTuple):
@@ -266,7 +267,7 @@ class SimulatedLuma:
         if event is None:
             return _error(404, f"Event not found: {_event_id(path, query)}")
         guests = event.guests
-        if query.get("approval_status"):
+        if query.get("approval_status") and not self.faults.ignore_approval_status_filter:
             guests = [g for g in guests if g.approval_status == query["approval_status"]]
         guests = sorted(guests, key=_guest_order, reverse=_descending(query))
         shape = payloads.guest_current if generation == "current" else payloads.guest_legacy_entry
