@@ -30,6 +30,9 @@ from .rules import Decision, Rules, decide
 log = logging.getLogger(__name__)
 
 PENDING = "pending_approval"
+# What --report's table shows (the CSV has every column); long event names are cut to fit.
+TABLE_COLUMNS = ("event", "guest_name", "guest_email", "person_id", "match_method", "rule", "mode",
+                 "outcome", "status_code", "decided_at")
 
 
 @dataclass
@@ -159,6 +162,13 @@ def _why(decision: Decision, attended: dict[int, int]) -> str:
     return who + (f", admitted by {decision.rule}" if decision.rule else ", no rule admits")
 
 
+def _cell(row: dict, column: str) -> object:
+    value = row[column]
+    if column == "decided_at":
+        return f"{value:%Y-%m-%d %H:%M}"
+    return value[:37] + "…" if column == "event" and len(value) > 38 else value
+
+
 def summary_line(counts: ApprovalCounts) -> str:
     """The step's one line of counts."""
     return (f"pending={counts.pending} approved={counts.approved} dry_run={counts.dry_run} "
@@ -175,8 +185,8 @@ def report(ctx: StepContext, as_csv: bool) -> StepResult:
         writer.writerows([spreadsheet_safe(row[c]) for c in REPORT_COLUMNS] for row in rows)
         sys.stdout.write(buffer.getvalue())
     elif rows:
-        sys.stdout.write(text_table(list(REPORT_COLUMNS), [[row[c] for c in REPORT_COLUMNS]
-                                                           for row in rows]))
+        sys.stdout.write(text_table(list(TABLE_COLUMNS), [[_cell(row, c) for c in TABLE_COLUMNS]
+                                                          for row in rows]))
     else:
         sys.stdout.write("no approval decisions yet (run approve_guests.py --dry-run)\n")
     sys.stdout.flush()
