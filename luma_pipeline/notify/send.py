@@ -38,7 +38,10 @@ def send(urls: Iterable[str], title: str, body: str, attachments: Iterable[Path]
         notifier = apprise.Apprise()
         notifier.add(service)
         attach = apprise.AppriseAttachment(files) if files and service.attachment_support else None
-        if notifier.notify(body=body, title=title, attach=attach):
+        with warnings.catch_warnings():  # apprise imports imghdr (deprecated) on first use
+            warnings.simplefilter("ignore", DeprecationWarning)
+            took = notifier.notify(body=body, title=title, attach=attach)
+        if took:
             sent += 1
         else:
             log.warning("notification: NOTIFY_URLS URL %d (%s) could not be reached; not sent "
