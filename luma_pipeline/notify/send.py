@@ -38,10 +38,7 @@ def send(urls: Iterable[str], title: str, body: str, attachments: Iterable[Path]
         notifier = apprise.Apprise()
         notifier.add(service)
         attach = apprise.AppriseAttachment(files) if files and service.attachment_support else None
-        with warnings.catch_warnings():  # apprise imports imghdr (deprecated) on first use
-            warnings.simplefilter("ignore", DeprecationWarning)
-            took = notifier.notify(body=body, title=title, attach=attach)
-        if took:
+        if notifier.notify(body=body, title=title, attach=attach):
             sent += 1
         else:
             log.warning("notification: NOTIFY_URLS URL %d (%s) could not be reached; not sent "
@@ -56,8 +53,9 @@ def _scheme(url: str) -> str:
 
 
 def _apprise():
-    with warnings.catch_warnings():  # apprise 2.2 imports imghdr, deprecated in Python 3.11
+    with warnings.catch_warnings():  # apprise 2.2's plugins import imghdr, deprecated in Python 3.11
         warnings.simplefilter("ignore", DeprecationWarning)
         import apprise
+        apprise.Apprise.instantiate("json://localhost", suppress_exceptions=True)  # loads the plugins
     logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)
     return apprise
