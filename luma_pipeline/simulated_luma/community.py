@@ -182,6 +182,11 @@ ANSWER_SKIP_SHARE = 0.1
 UTM_SOURCES = ["instagram", "newsletter", "twitter", "flyer", "dablbeehiivcom", "linkedin"]
 UTM_SHARE = 0.15
 PAID_SHARE = {"party": 0.6, "hackathon": 0.3}
+# Requests to join each upcoming event that wait for the host's approval (approve_guests.py):
+# returning people (at least two settled check-ins) and people never checked in anywhere. Drawn from
+# a generator of their own, so every other record stays as it was without them.
+PENDING_RETURNING, PENDING_NEWCOMERS = 4, 3
+PENDING_SEED_OFFSET = 1_000_003
 
 
 @dataclass
@@ -290,10 +295,14 @@ def generate_community(seed: int = 7, *, n_events: int = 40, n_people: int = 300
     scheduled = _schedule(rng, n_events, anchor, timezone)
     events = [event for event, _ in scheduled]
     no_attendance = _pick_no_attendance_event(rng, events, anchor)
+    upcoming = []
     for position, (event, category) in enumerate(scheduled):
         plan = _plan(rng, event, category, anchor, event.id != no_attendance)
         progress = position / max(1, len(events) - 1)
         event.guests = _event_guests(rng, plan, people, mean_guests_per_event, progress)
+        upcoming += [plan] if event.start_at > anchor else []
+    _add_pending_requests(random.Random(seed + PENDING_SEED_OFFSET), upcoming, people,
+                          _settled_check_ins(events, anchor))
     return Community(events=events, people=[_ground_truth(p) for p in people])
 
 
@@ -522,6 +531,29 @@ def _event_guests(rng: random.Random, plan: _EventPlan, people: list[_Person], m
             guests.append(_guest(rng, plan, person, _status(rng)))
     guests.sort(key=lambda g: (g.registered_at or g.invited_at, g.id))
     return guests
+
+
+def _settled_check_ins(events: list[SimEvent], anchor: datetime) -> dict[int, int]:
+    """Person index -> events checked in at among those long settled (started 2+ days ago)."""
+    counts: dict[int, int] = {}
+    for event in events:
+        if event.start_at < anchor - timedelta(days=2):
+            for person in {g.person for g in event.guests if g.checked_in_at is not None}:
+                counts[person] = counts.get(person, 0) + 1
+    return counts
+
+
+def _add_pending_requests(rng: random.Random, plans: list[_EventPlan], people: list[_Person],
+                          check_ins: dict[int, int]) -> None:
+    """Give each upcoming event pending requests from returning people and from newcomers."""
+    for plan in plans:
+        on_list = {g.person for g in plan.event.guests}
+        returning = [p for p in people if check_ins.get(p.index, 0) >= 2 and p.index not in on_list]
+        newcomers = [p for p in people if not check_ins.get(p.index) and p.index not in on_list]
+        chosen = (rng.sample(returning, min(PENDING_RETURNING, len(returning)))
+                  + rng.sample(newcomers, min(PENDING_NEWCOMERS, len(newcomers))))
+        plan.event.guests += [_guest(rng, plan, person, "pending_approval") for person in chosen]
+        plan.event.guests.sort(key=lambda g: (g.registered_at or g.invited_at, g.id))
 
 
 def _weighted_sample(rng: random.Random, people: list[_Person], k: int, progress: float) -> list[_Person]:
