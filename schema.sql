@@ -183,3 +183,29 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM event_calendars l WHERE l.event_id = e.id);
     END IF;
 END $$;
+-- approve_guests.py (issue 15) ---------------------------------------------------------------
+-- The event's tag names at Luma, as the last sync saw them (APPROVE_EVENT_TAGS reads them).
+ALTER TABLE events ADD COLUMN IF NOT EXISTS luma_tags text[];
+
+-- Approval decisions: one row per pending guest of an upcoming event, the latest decision about
+-- them. An `approved` row is final: no later run calls Luma for that guest again.
+CREATE TABLE IF NOT EXISTS approval_decisions (
+    id bigserial PRIMARY KEY,
+    event_id integer NOT NULL REFERENCES events (id),
+    luma_guest_id text NOT NULL,
+    UNIQUE (event_id, luma_guest_id)
+);
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS person_id integer
+    REFERENCES people (id) ON DELETE SET NULL;            -- who matching found; NULL: nobody known
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS match_method text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS guest_name text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS guest_email text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS rule text;  -- min_events | email_domain; NULL: none admits
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS mode text;  -- dry-run | applied (the run's mode)
+-- approved | would-approve (dry run) | not-admitted | failed (retried next run)
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS outcome text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS status_code integer;  -- Luma's answer; NULL: no call
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS message text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS run_started_at timestamptz;  -- the run that decided
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS decided_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX IF NOT EXISTS approval_decisions_run_idx ON approval_decisions (run_started_at);

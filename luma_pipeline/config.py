@@ -5,6 +5,7 @@ developer's shell never leaks into a test."""
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,11 @@ VARIABLES = (
     "CRON_SCHEDULE", "RUN_ON_START", "LOG_LEVEL",
     # operations and several calendars (issues 11, 16)
     "LUMA_MAX_WAIT_SECONDS", "LUMA_CALENDARS", "ORGANISATIONS", "ANALYZE_CALENDAR",
+    # approve_guests.py and notifications (issue 15)
+    "APPROVALS", "APPROVE_MIN_EVENTS", "APPROVE_EMAIL_DOMAINS", "APPROVE_EVENT_TAGS",
+    "APPROVE_SEND_EMAIL", "NOTIFY_URLS",
 )
+APPROVAL_MODES = ("off", "dry-run", "on")
 # The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
 ANSWER_FIELDS = ("gender", "school", "class_year")
 
@@ -90,6 +95,13 @@ class Settings:
     calendars: tuple[Calendar, ...] = ()
     organisations: tuple[Organisation, ...] = ()
     analyze_calendar: str | None = None
+    # approve_guests.py and notifications
+    approvals: str = "off"
+    approve_min_events: int | None = None
+    approve_email_domains: tuple[str, ...] = ()
+    approve_event_tags: tuple[str, ...] = ()
+    approve_send_email: bool = True
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs carry tokens
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
@@ -97,6 +109,7 @@ class Settings:
         if self.database_url:
             password = urlsplit(self.database_url).password
             found += [password, unquote(password or "")]  # as written in the URL, and decoded
+        found += [*self.notify_urls, *(_url_password(url) for url in self.notify_urls)]
         return [s for s in found if s and len(s) >= 4]
 
     def require(self, *names: str) -> None:
@@ -148,6 +161,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         calendars=parse_calendars(luma_api_key, env.get("LUMA_CALENDARS", "")),
         organisations=parse_organisations(env.get("ORGANISATIONS", "")),
         analyze_calendar=(env.get("ANALYZE_CALENDAR") or "").strip() or None,
+        **_approval_settings(env),
+        notify_urls=tuple(filter(None, re.split(r"[\s,]+", env.get("NOTIFY_URLS", "")))),
     )
 
 
@@ -299,3 +314,30 @@ def parse_organisations(text: str) -> tuple[Organisation, ...]:
         organisations.append(Organisation(name, frozenset(t for t in tokens if "@" in t),
                                           frozenset(t for t in tokens if "@" not in t)))
     return tuple(organisations)
+def _approval_settings(env: Mapping[str, str]) -> dict:
+    """APPROVALS and its rules (approve_guests.py)."""
+    mode = env.get("APPROVALS", "off").strip().lower()
+    if mode not in APPROVAL_MODES:
+        raise ConfigError(f"APPROVALS={mode!r} is not one of {', '.join(APPROVAL_MODES)}")
+    min_events = env.get("APPROVE_MIN_EVENTS")
+    domains = tuple(filter(None, (d.lstrip("@.").lower() for d in
+                                  re.split(r"[\s,;]+", env.get("APPROVE_EMAIL_DOMAINS", "")))))
+    for domain in domains:
+        if "." not in domain or "@" in domain:
+            raise ConfigError(f"APPROVE_EMAIL_DOMAINS: {domain!r} is not a domain such as mit.edu")
+    return {
+        "approvals": mode,
+        "approve_min_events": None if min_events is None
+        else int(_number(env, "APPROVE_MIN_EVENTS", 1, minimum=1, whole=True)),
+        "approve_email_domains": domains,
+        "approve_event_tags": tuple(filter(None, (t.strip().casefold() for t in
+                                                  env.get("APPROVE_EVENT_TAGS", "").split(",")))),
+        "approve_send_email": _flag(env, "APPROVE_SEND_EMAIL", True),
+    }
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None

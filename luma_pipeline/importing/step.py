@@ -92,6 +92,7 @@ class RunCounts:
     rows: int = 0
     new_people: int = 0
     review: int = 0
+    attendees: int = 0  # checked-in guests of the events imported (the run's notification reads it)
 
 
 def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> StepResult:
@@ -122,6 +123,7 @@ def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> S
         counts.rows += report.rows
         counts.new_people += report.new_people
         counts.review += report.review
+        counts.attendees += 0 if report.older_export else report.attendees
     summary = (f"files: imported={counts.imported} older={counts.older} failed={counts.failed}; "
                f"rows={counts.rows} new people={counts.new_people} review={counts.review}")
     return StepResult(summary, vars(counts), failed=counts.failed > 0)

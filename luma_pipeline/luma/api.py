@@ -87,6 +87,10 @@ class Endpoint:
 EVENTS = Endpoint("/v1/calendars/events/list", "/v1/calendar/list-events",
                   fixed_params=(("sort_column", "start_at"), ("sort_direction", "asc")))
 GUESTS = Endpoint("/v1/events/guests/list", "/v1/event/get-guests", "event_id", "event_api_id")
+PENDING_GUESTS = Endpoint(GUESTS.current, GUESTS.legacy, "event_id", "event_api_id",
+                          fixed_params=(("approval_status", "pending_approval"),))
+# Setting a guest's status: (current path, legacy path). Legacy paths sit under /v1 on our base URL.
+UPDATE_STATUS = ("/v1/events/guests/update-status", "/v1/event/update-guest-status")
 EVENT_GET = Endpoint("/v1/events/get", "/v1/event/get", "event_id", "api_id")
 CALENDAR_PATH = "/v1/calendars/get"  # current generation only; the legacy one has no such path
 
@@ -174,6 +178,7 @@ class LumaClient:
         self.session.headers.update({"x-luma-api-key": api_key, "accept": "application/json",
                                      "user-agent": USER_AGENT})
         self.requests_made = 0
+        self.last_status: int | None = None  # the HTTP status of the last answer
         self.generation: dict[str, str] = {}  # endpoint's current path -> "current" | "legacy"
 
     @classmethod
@@ -198,16 +203,23 @@ class LumaClient:
     # -- the one request function -------------------------------------------------------------
 
     def get(self, path: str, params: dict | None = None) -> dict:
-        """GET a JSON object, retrying 429, 5xx, timeouts, connection errors and non-JSON bodies."""
+        """GET a JSON object (see `request`)."""
+        return self.request("GET", path, params)
+
+    def request(self, method: str, path: str, params: dict | None = None,
+                body: dict | None = None) -> dict:
+        """Send one request (a JSON `body` for a POST) and return the JSON object answered, retrying
+        429, 5xx, timeouts, connection errors and non-JSON bodies; reads and writes share the pacing.
+        A write's 2xx without a JSON body is an empty answer."""
         attempt = 0
         while True:
             attempt += 1
             self.pacer.wait()
             if STOPPING.is_set():
-                raise LumaError(f"GET {path}: not sent, the step is stopping")
+                raise LumaError(f"{method} {path}: not sent, the step is stopping")
             try:
                 self.requests_made += 1
-                answer = self.fetch_answer(path, params)
+                answer = self.fetch_answer(method, path, params, body)
             except AnswerTooSlow:
                 problem = f"no complete answer within {self.timeout:g} s (LUMA_TIMEOUT_SECONDS)"
                 pause = self._backoff(attempt)
@@ -215,29 +227,30 @@ class LumaClient:
                 problem = f"{type(exc).__name__}"
                 pause = self._backoff(attempt)
             else:
-                if answer.status == 200:
-                    body = self._json_object(answer)
-                    if body is not None:
-                        return body
+                self.last_status = answer.status
+                if 200 <= answer.status < 300:
+                    found = self._json_object(answer)
+                    if found is not None or method != "GET":
+                        return found or {}
                     problem, pause = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
                 elif answer.status == 429:
-                    pause, problem = self._rate_limited(path, answer)
+                    pause, problem = self._rate_limited(method, path, answer)
                 elif answer.status >= 500:
                     problem, pause = f"{answer.status} server error", self._backoff(attempt)
                 else:
-                    raise self._fatal(answer, path)
+                    raise self._fatal(answer, method, path)
             if attempt > self.max_retries:
-                raise LumaError(f"GET {path}: gave up after {attempt} attempts; last: {problem}")
-            log.warning("GET %s: %s; retry %d of %d in %.1f s", path, problem, attempt,
+                raise LumaError(f"{method} {path}: gave up after {attempt} attempts; last: {problem}")
+            log.warning("%s %s: %s; retry %d of %d in %.1f s", method, path, problem, attempt,
                         self.max_retries, pause)
             self.pacer.sleep(pause)
 
-    def fetch_answer(self, path: str, params: dict | None) -> Answer:
+    def fetch_answer(self, method: str, path: str, params: dict | None, body: dict | None = None) -> Answer:
         """One request, its whole answer read within `timeout` seconds from the start (requests'
         own timeout is per read: a server trickling a byte a second would never trip it)."""
         deadline = time.monotonic() + self.timeout
-        response = self.session.get(self.base_url + path, params=params, timeout=self.timeout,
-                                    stream=True)
+        response = self.session.request(method, self.base_url + path, params=params, json=body,
+                                        timeout=self.timeout, stream=True)
         chunks = []
         try:
             while chunk := _read_before(response, deadline, path):
@@ -248,13 +261,13 @@ class LumaClient:
         response.raw.release_conn()  # read to the end: the connection can serve the next request
         return Answer(response.status_code, response.reason or "", response.headers, b"".join(chunks))
 
-    def _rate_limited(self, path: str, answer: Answer) -> tuple[float, str]:
+    def _rate_limited(self, method: str, path: str, answer: Answer) -> tuple[float, str]:
         """How long to wait after a 429, and why; a wait above LUMA_MAX_WAIT_SECONDS ends the step."""
         header = answer.headers.get("Retry-After")
         pause, why = retry_after_seconds(header, self.rate_limit_wait)
         if pause > self.max_wait:
             raise LumaWaitTooLong(
-                f"GET {path}: 429 Too Many Requests and Luma asked to wait {pause:g} s ({why}: "
+                f"{method} {path}: 429 Too Many Requests and Luma asked to wait {pause:g} s ({why}: "
                 f"{(header or '').strip()[:40]!r}), more than LUMA_MAX_WAIT_SECONDS={self.max_wait:g}; "
                 "stopping now rather than holding the lock that long (the next run tries again)")
         return pause, f"429 Too Many Requests (waiting {pause:g} s: {why})"
@@ -270,16 +283,16 @@ class LumaClient:
             return None
         return body if isinstance(body, dict) else None
 
-    def _fatal(self, answer: Answer, path: str) -> LumaError:
+    def _fatal(self, answer: Answer, method: str, path: str) -> LumaError:
         body = redact(answer.text()[:ERROR_BODY_CHARS], [self.api_key])
         status = answer.status
         if status in (401, 403):
             return LumaAuthError(
-                f"GET {path}: Luma refused the API key ({status}). Check {self.key_variable} (made at "
+                f"{method} {path}: Luma refused the API key ({status}). Check {self.key_variable} (made at "
                 "luma.com/calendar/manage/api-keys) and that the calendar has Luma Plus, which the "
                 f"API requires. Luma said: {body}")
         kind = LumaNotFound if status == 404 else LumaError
-        return kind(f"GET {path}: {status} {answer.reason}: {body}")
+        return kind(f"{method} {path}: {status} {answer.reason}: {body}")
 
     # -- the one pager ------------------------------------------------------------------------
 
@@ -336,3 +349,28 @@ class LumaClient:
         if self.generation.get(EVENTS.current) == "legacy":
             return self.get(EVENT_GET.legacy, {EVENT_GET.legacy_id_param: luma_event_id})
         return self.get(EVENT_GET.current, {EVENT_GET.current_id_param: luma_event_id})
+
+    def fetch_pending_guests(self, luma_event_id: str) -> Iterator[dict]:
+        """Every guest of one event waiting for approval (Luma's `approval_status` filter)."""
+        return self.paginate(PENDING_GUESTS, luma_event_id)
+
+    # -- what approve_guests.py writes -------------------------------------------------------
+
+    def approve_guest(self, luma_event_id: str, guest_id: str, send_email: bool = True) -> int | None:
+        """Approve one guest and return Luma's HTTP status: the current update-status call, else
+        the legacy one where the current path answers 404 (remembered for the run)."""
+        current, legacy = UPDATE_STATUS
+        if self.generation.get(current, "current") == "current":
+            try:
+                self.request("POST", current, body={"event_id": luma_event_id, "guest_id": guest_id,
+                                                    "status": "approved", "send_email": send_email})
+                self.generation[current] = "current"
+                return self.last_status
+            except LumaNotFound:
+                if current in self.generation:
+                    raise
+                log.info("%s answered 404; trying the legacy path %s", current, legacy)
+        self.request("POST", legacy, body={"guest": {"type": "api_id", "api_id": guest_id},
+                                           "event_api_id": luma_event_id, "status": "approved"})
+        self.generation[current] = "legacy"
+        return self.last_status

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--legacy-only", action="store_true",
                         help="answer 404 on the current-generation paths, like an older deployment")
     faults.add_argument("--rate-limit", type=int, default=0, metavar="N", help="answer the first N requests with 429")
+    faults.add_argument("--rate-limit-writes", type=int, default=0, metavar="N",
+                        help="answer the next N update-status calls (POST) with 429")
     faults.add_argument("--no-retry-after", action="store_true", help="send those 429s without a Retry-After header")
     faults.add_argument("--retry-after", type=int, default=1, metavar="S",
                         help="the Retry-After of those 429s in seconds (default 1; 86400 asks for a day)")
@@ -123,7 +125,8 @@ def faults_from(args: argparse.Namespace) -> Faults:
                   server_error_count=args.server_errors, slow_count=args.slow, slow_seconds=args.slow_seconds,
                   malformed_count=args.malformed, has_more_without_cursor=args.has_more_without_cursor,
                   legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute,
-                  trickle_count=args.trickle, trickle_seconds=args.trickle_seconds)
+                  trickle_count=args.trickle, trickle_seconds=args.trickle_seconds,
+                  write_rate_limit_count=args.rate_limit_writes)
 
 
 def _calendar_keys(parser: argparse.ArgumentParser, entries: list[str]) -> list[tuple[str, str]]:
@@ -136,7 +139,8 @@ def _calendar_keys(parser: argparse.ArgumentParser, entries: list[str]) -> list[
 def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
-    for name in ("events", "people", "rate_limit", "server_errors", "slow", "malformed", "trickle", "retry_after"):
+    for name in ("events", "people", "rate_limit", "server_errors", "slow", "malformed", "trickle", "retry_after",
+                 "rate_limit_writes"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must not be negative")
     if args.guests_per_event < 0 or args.slow_seconds < 0:

@@ -51,6 +51,8 @@ class Faults:
     # timeout never trips; only a deadline on the whole answer does)
     trickle_count: int = 0
     trickle_seconds: float = 2.0
+    write_rate_limit_count: int = 0  # 429 on the next N update-status calls only
+    ignore_approval_status_filter: bool = False  # guest lists answer every guest, filter or not
 
 
 class RequestRecord(NamedTuple):
@@ -59,6 +61,14 @@ class RequestRecord(NamedTuple):
     method: str
     path: str
     query: dict
+    status: int
+
+
+class WriteRecord(NamedTuple):
+    """One update-status call the server received: its path, JSON body and the status answered."""
+
+    path: str
+    body: object
     status: int
 
 
@@ -95,7 +105,13 @@ ROUTES = {
     "/v1/users/get-self": ("current", "_get_self"),
     "/v1/user/get-self": ("legacy", "_get_self"),
     "/v1/calendars/get": ("current", "_calendar_get"),
+    "/v1/events/guests/update-status": ("current", "_update_status"),
+    "/v1/event/update-guest-status": ("legacy", "_update_status"),
 }
+WRITE_PATHS = {"/v1/events/guests/update-status", "/v1/event/update-guest-status"}  # POST only
+# The statuses each generation's update-status call accepts (LUMA_API.md §2).
+NEW_STATUSES = {"current": ("approved", "declined", "pending_approval", "waitlist"),
+                "legacy": ("approved", "declined")}
 EVENT_ID_PARAMS = {  # which query parameter names the event, per path
     "/v1/events/guests/list": ("event_id",),
     "/v1/event/get-guests": ("event_api_id", "event_id"),
@@ -118,6 +134,7 @@ class SimulatedLuma:
         self.url = ""
         self.requests: list[RequestRecord] = []
         self.requests_by_calendar: dict[str | None, list[RequestRecord]] = {}  # by the key's calendar
+        self.writes: list[WriteRecord] = []  # every update-status call, with its JSON body
         self.received = threading.Event()  # set at the first request: a test can wait for it
         self.stopping = threading.Event()  # ends trickled answers when the server stops
         self._lock = threading.Lock()
@@ -160,16 +177,19 @@ class SimulatedLuma:
 
     # -- one request ------------------------------------------------------------------------
 
-    def answer(self, method: str, target: str, api_key: str | None) -> Answer:
+    def answer(self, method: str, target: str, api_key: str | None, body: bytes = b"") -> Answer:
         """The response to one request (faults first, then routing, auth, rate limit, endpoint)."""
         split = urlsplit(target)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         calendar = self.calendar_of(api_key)
-        answer = self._answer(method, split.path, query, api_key, calendar)
+        payload = _json_body(body) if method == "POST" else None
+        answer = self._answer(method, split.path, query, api_key, calendar, payload)
         record = RequestRecord(method, split.path, query, answer.status)
         with self._lock:
             self.requests.append(record)
             self.requests_by_calendar.setdefault(calendar.name if calendar else None, []).append(record)
+            if split.path in WRITE_PATHS:
+                self.writes.append(WriteRecord(split.path, payload, answer.status))
         self.received.set()
         return answer
 
@@ -181,9 +201,9 @@ class SimulatedLuma:
         return next((c for c in self.community.calendars if c.api_key == api_key), None)
 
     def _answer(self, method: str, path: str, query: dict, api_key: str | None,
-                calendar: SimCalendar | None) -> Answer:
+                calendar: SimCalendar | None, payload=None) -> Answer:
         faults = calendar.faults if calendar is not None and calendar.faults is not None else self.faults
-        delay, fault, trickle = self._take_fault(faults)
+        delay, fault, trickle = self._take_fault(faults, write=path in WRITE_PATHS)
         if delay:
             time.sleep(delay)
         if fault is not None:
@@ -194,19 +214,20 @@ class SimulatedLuma:
         if calendar is None:
             # Real Luma echoes the submitted key in some error bodies; clients must redact it.
             return _error(401, f"Invalid API key: {api_key}" if api_key else "Missing x-luma-api-key header")
-        if method != "GET":
+        if method != ("POST" if path in WRITE_PATHS else "GET"):
             return _error(405, f"Method {method} not allowed on {path}")
         limited, limit_headers = self._rate_limit(api_key, faults)
         if limited is not None:
             return limited
         generation, handler = route
         try:
-            answer = getattr(self, handler)(generation, path, query, calendar)
+            answer = getattr(self, handler)(generation, path, payload if path in WRITE_PATHS else query,
+                                            calendar)
         except BadRequest as exc:
             answer = _error(400, str(exc))
         return answer._replace(headers={**answer.headers, **limit_headers}, trickle_seconds=trickle)
 
-    def _take_fault(self, f: Faults) -> tuple[float, Answer | None, float]:
+    def _take_fault(self, f: Faults, write: bool = False) -> tuple[float, Answer | None, float]:
         """Consume this request's share of the fault counters, in the documented order: its delay,
         the fault answer (or None) and how slowly a normal answer's body is to be written."""
         with self._lock:
@@ -217,6 +238,10 @@ class SimulatedLuma:
             if f.trickle_count > 0:
                 f.trickle_count -= 1
                 trickle = f.trickle_seconds
+            if write and f.write_rate_limit_count > 0:
+                f.write_rate_limit_count -= 1
+                headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
+                return delay, _error(429, "Too many requests, please slow down.", headers), 0.0
             if f.rate_limit_count > 0:
                 f.rate_limit_count -= 1
                 headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
@@ -268,7 +293,7 @@ class SimulatedLuma:
         if event is None:
             return _error(404, f"Event not found: {_event_id(path, query)}")
         guests = event.guests
-        if query.get("approval_status"):
+        if query.get("approval_status") and not self.faults.ignore_approval_status_filter:
             guests = [g for g in guests if g.approval_status == query["approval_status"]]
         guests = sorted(guests, key=_guest_order, reverse=_descending(query))
         shape = payloads.guest_current if generation == "current" else payloads.guest_legacy_entry
@@ -285,6 +310,26 @@ class SimulatedLuma:
 
     def _get_self(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
         return _json(200, payloads.user_current() if generation == "current" else payloads.user_legacy())
+
+    def _update_status(self, generation: str, path: str, payload, calendar: SimCalendar) -> Answer:
+        """Set one guest's approval status, as either generation's update-status call does."""
+        if not isinstance(payload, dict):
+            raise BadRequest("Invalid request: expected a JSON object body")
+        legacy_guest = payload.get("guest") if isinstance(payload.get("guest"), dict) else {}
+        event_id = payload.get("event_id" if generation == "current" else "event_api_id")
+        status = payload.get("status")
+        if not event_id or status not in NEW_STATUSES[generation]:
+            raise BadRequest("Invalid request: expected an event id and a status of "
+                             + "|".join(NEW_STATUSES[generation]))
+        event = self.community.event(event_id)
+        if event is None:
+            return _error(404, f"Event not found: {event_id}")
+        guest = next((g for g in event.guests if _is_guest(g, generation, payload, legacy_guest)), None)
+        if guest is None:
+            raise BadRequest("Guest not found on this event")
+        with self._lock:
+            guest.approval_status = status
+        return _json(200, {})
 
     def _calendar_get(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
         return _json(200, {"calendar": payloads.calendar(calendar)})
@@ -320,6 +365,23 @@ class SimulatedLuma:
         elif has_more:
             body["next_cursor"] = _encode_cursor(offset + limit)
         return _json(200, body)
+
+
+def _is_guest(guest, generation: str, payload: dict, legacy_guest: dict) -> bool:
+    """Whether the call names this guest: `guest_id` (current), or `{type: api_id|email}` (legacy)."""
+    if generation == "current":
+        return guest.id == payload.get("guest_id")
+    if legacy_guest.get("type") == "email":
+        return guest.email.strip().lower() == str(legacy_guest.get("email", "")).strip().lower()
+    return legacy_guest.get("type") == "api_id" and guest.id == legacy_guest.get("api_id")
+
+
+def _json_body(body: bytes):
+    """A request body as JSON, or None when it is not JSON."""
+    try:
+        return json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def _server_error(status: int) -> Answer:
@@ -434,9 +496,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        answer = self.server.sim.answer(method, self.path, self.headers.get("x-luma-api-key"))
+        body = self.rfile.read(length) if length else b""
+        answer = self.server.sim.answer(method, self.path, self.headers.get("x-luma-api-key"), body)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))

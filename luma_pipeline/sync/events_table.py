@@ -57,6 +57,19 @@ def upsert_events(conn, rows: list[dict], counts: EventCounts) -> dict[str, int]
     return {luma_id: event_id for _, event_id, luma_id in results}
 
 
+def save_event_tags(conn, rows: list[dict]) -> None:
+    """Keep each event's Luma tags (approve_guests.py's APPROVE_EVENT_TAGS reads them). Written
+    apart from the upsert so that a database from before the column does not see every event as
+    changed; a tag change that moves the category still counts as a change there."""
+    values = [(row["luma_event_id"], row["luma_tags"]) for row in rows]
+    with conn.cursor() as cur:
+        execute_values(cur, """
+            UPDATE events AS e SET luma_tags = v.tags
+            FROM (VALUES %s) AS v (luma_event_id, tags)
+            WHERE e.luma_event_id = v.luma_event_id AND e.luma_tags IS DISTINCT FROM v.tags""",
+                       values, template="(%s, %s::text[])", page_size=500)
+
+
 def luma_fields(conn, luma_ids: list[str]) -> dict[str, dict]:
     """The Luma-owned fields we hold for these events, by Luma event id."""
     with conn.cursor() as cur:

@@ -31,7 +31,7 @@ from ..runner import StepContext, StepResult, print_path
 from ..settled import is_settled
 from ..text import one_line
 from . import calendars_table as tables
-from .events_table import EventCounts, EventToFetch, imported_events, upsert_events
+from .events_table import EventCounts, EventToFetch, imported_events, save_event_tags, upsert_events
 from .listing import MANAGED, CalendarListing, merge_listings, own_calendar_id, relation
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,7 @@ def save_and_resolve(ctx: StepContext, clients: Mapping[str, LumaClient], done: 
         events.skipped += listing.skipped
     rows, links = merge_listings(listings)
     touched = upsert_events(ctx.conn, rows, events)
+    save_event_tags(ctx.conn, rows)
     ids = tables.event_ids(ctx.conn, [row["luma_event_id"] for row in rows])
     for name, exc in failures.items():
         tables.save_calendar(ctx.conn, name, None, "failed: " + redact(one_line(exc), ctx.settings.secrets()),
