@@ -385,3 +385,24 @@ def test_a_one_calendar_database_upgrades_in_place(db, start_luma):
         (2, gone.id, "source_deleted", None, None)]
     assert rows(db, "SELECT name, luma_calendar_id FROM calendars") == [("default", "cal-SimulatedLuma01")]
     assert links(db) == {(kept.id, "default", "managed", True), (gone.id, "default", "managed", False)}
+
+
+def test_approvals_ask_each_event_of_the_calendar_that_manages_it(luma, db, monkeypatch):
+    upcoming = [make_event(f"evt-Soon{n:012d}", past(-3 - n), guests=[make_guest(10 + n, status="pending_approval")])
+                for n in range(2)]
+    upcoming[0].calendar_id, upcoming[1].calendar_id = CAL_A, CAL_B
+    luma.community.events += upcoming
+    luma.community.calendars[1].listed.append(upcoming[0].id)  # the Hub lists the club's event too
+    assert luma_sync.main([]) == 0
+    monkeypatch.setenv("APPROVALS", "dry-run")
+    monkeypatch.setenv("APPROVE_MIN_EVENTS", "1")
+    for records in luma.requests_by_calendar.values():
+        records.clear()
+
+    import approve_guests
+    assert approve_guests.main([]) == 0
+
+    asked = {name: [(r.query["event_id"], r.status) for r in records if r.path == "/v1/events/guests/list"]
+             for name, records in luma.requests_by_calendar.items()}
+    assert asked == {"Robotics Club": [(upcoming[0].id, 200)], "University Hub": [(upcoming[1].id, 200)]}
+    assert rows(db, "SELECT count(*) FROM approval_decisions") == [(2,)]
