@@ -119,6 +119,8 @@ hold_pipeline_lock() {
             fi
             reason=$(grep -E '^[^ ]+ (ERROR|CRITICAL) ' "$work/lock.err" | tail -n 1 | cut -d' ' -f4-)
             echo "[NOTIFICATION] Pipeline FAILED: ${reason:-pipeline lock: exit code $rc}"
+            report="${report:-}"
+            notify pipeline "pipeline: ${reason:-exit code $rc}"
             exit "$rc"
         fi
         sleep 0.1
