@@ -227,23 +227,30 @@ class LumaClient:
                 problem = f"{type(exc).__name__}"
                 pause = self._backoff(attempt)
             else:
-                self.last_status = answer.status
-                if 200 <= answer.status < 300:
-                    found = self._json_object(answer)
-                    if found is not None or method != "GET":
-                        return found or {}
-                    problem, pause = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
-                elif answer.status == 429:
-                    pause, problem = self._rate_limited(method, path, answer)
-                elif answer.status >= 500:
-                    problem, pause = f"{answer.status} server error", self._backoff(attempt)
-                else:
-                    raise self._fatal(answer, method, path)
+                found, problem, pause = self._judge(answer, method, path, attempt)
+                if found is not None:
+                    return found
             if attempt > self.max_retries:
                 raise LumaError(f"{method} {path}: gave up after {attempt} attempts; last: {problem}")
             log.warning("%s %s: %s; retry %d of %d in %.1f s", method, path, problem, attempt,
                         self.max_retries, pause)
             self.pacer.sleep(pause)
+
+    def _judge(self, answer: Answer, method: str, path: str, attempt: int) -> tuple[dict | None, str, float]:
+        """(the JSON object answered, or None with what went wrong and how long to wait before
+        the retry); a refusal or another 4xx raises at once."""
+        self.last_status = answer.status
+        if 200 <= answer.status < 300:
+            found = self._json_object(answer)
+            if found is not None or method != "GET":
+                return found or {}, "", 0.0
+            return None, "a 200 answer whose body is not a JSON object", self._backoff(attempt)
+        if answer.status == 429:
+            pause, problem = self._rate_limited(method, path, answer)
+            return None, problem, pause
+        if answer.status >= 500:
+            return None, f"{answer.status} server error", self._backoff(attempt)
+        raise self._fatal(answer, method, path)
 
     def fetch_answer(self, method: str, path: str, params: dict | None, body: dict | None = None) -> Answer:
         """One request, its whole answer read within `timeout` seconds from the start (requests'
@@ -338,10 +345,13 @@ class LumaClient:
         return self.paginate(GUESTS, luma_event_id)
 
     def fetch_calendar(self) -> dict | None:
-        """The calendar this key opens (`/v1/calendars/get`), or None where Luma has no such path."""
+        """The calendar this key opens (`/v1/calendars/get`), or None where Luma will not say (no
+        such path, or not for this key): the caller then works it out from the events."""
         try:
             return self.get(CALENDAR_PATH)
-        except LumaNotFound:
+        except LumaError as exc:
+            log.info("the calendar's own id is not known from %s (%s); taking the one most of its "
+                     "events carry", CALENDAR_PATH, exc)
             return None
 
     def fetch_event(self, luma_event_id: str) -> dict:
