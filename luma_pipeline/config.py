@@ -157,10 +157,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
         run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
-        luma_max_wait_seconds=_number(env, "LUMA_MAX_WAIT_SECONDS", 120, minimum=0),
-        calendars=parse_calendars(luma_api_key, env.get("LUMA_CALENDARS", "")),
-        organisations=parse_organisations(env.get("ORGANISATIONS", "")),
-        analyze_calendar=(env.get("ANALYZE_CALENDAR") or "").strip() or None,
+        **_calendar_settings(env, luma_api_key),
         **_approval_settings(env),
         notify_urls=tuple(filter(None, re.split(r"[\s,]+", env.get("NOTIFY_URLS", "")))),
     )
@@ -239,6 +236,14 @@ def parse_tag_categories(text: str) -> dict[str, str]:
 
 
 # -- secrets, several calendars and organisations (issues 11, 16) -----------------------------
+
+def _calendar_settings(env: Mapping[str, str], luma_api_key: str | None) -> dict:
+    """The settings of several calendars and of waiting on Luma (issues 11, 16)."""
+    return {"luma_max_wait_seconds": _number(env, "LUMA_MAX_WAIT_SECONDS", 120, minimum=0),
+            "calendars": parse_calendars(luma_api_key, env.get("LUMA_CALENDARS", "")),
+            "organisations": parse_organisations(env.get("ORGANISATIONS", "")),
+            "analyze_calendar": (env.get("ANALYZE_CALENDAR") or "").strip() or None}
+
 
 def clean_secret(raw: str | None, where: str) -> str | None:
     """A secret with surrounding whitespace trimmed (a pasted key often ends in a newline); None
