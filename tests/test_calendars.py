@@ -406,3 +406,21 @@ def test_approvals_ask_each_event_of_the_calendar_that_manages_it(luma, db, monk
              for name, records in luma.requests_by_calendar.items()}
     assert asked == {"Robotics Club": [(upcoming[0].id, 200)], "University Hub": [(upcoming[1].id, 200)]}
     assert rows(db, "SELECT count(*) FROM approval_decisions") == [(2,)]
+
+
+def test_one_calendar_alone_adds_no_breakdown_until_organisations_are_mapped(three_events, db, tmp_path,
+                                                                            monkeypatch):
+    with db.cursor() as cur:  # every event on Robotics' calendar: one calendar, as with LUMA_API_KEY alone
+        cur.execute("UPDATE event_calendars SET calendar_id = (SELECT id FROM calendars WHERE name = 'Robotics')")
+    assert analyze.main(["--outdir", str(tmp_path / "one")]) == 0
+    summary = read_csv(tmp_path / "one" / "summary_stats.csv")
+    assert not [m for m in summary if m.startswith(("calendar", "organisation"))]
+    assert "Calendars and organisations" not in (tmp_path / "one" / "index.html").read_text()
+
+    monkeypatch.setenv("ORGANISATIONS", "Robotics Club=robotics@uni.edu")
+    assert analyze.main(["--outdir", str(tmp_path / "mapped")]) == 0
+    summary = read_csv(tmp_path / "mapped" / "summary_stats.csv")
+    assert summary["organisation Robotics Club: events"]["value"] == "1"
+    assert summary["calendar Robotics: events"]["value"] == "3"
+    page = (tmp_path / "mapped" / "index.html").read_text()
+    assert "Events with no organisation" in page and "<td>E3</td>" in page

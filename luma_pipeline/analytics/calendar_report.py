@@ -43,8 +43,9 @@ def changed_in_last_sync(conn) -> list[tuple]:
         return cur.fetchall()
 
 
-def sections(conn, groups: pd.DataFrame | None, secrets: list[str]) -> str:
-    """The HTML of every section that has something to say ('' when none has)."""
+def sections(conn, groups: pd.DataFrame | None, several: bool, secrets: list[str]) -> str:
+    """The HTML of every section that has something to say ('' when none has); the events with no
+    organisation only with `several` calendars or organisations mapped."""
     parts = []
     if groups is not None and not groups.empty:
         parts.append(_table("Calendars and organisations", ["", "name", "events", "attendees",
@@ -54,7 +55,7 @@ def sections(conn, groups: pd.DataFrame | None, secrets: list[str]) -> str:
     if len(status) > 1 or any(not (r[3] or "").startswith("ok") for r in status):
         parts.append(_table("Calendars synced", ["calendar", "Luma id", "last synced", "last result"],
                             [(*r[:3], redact(r[3] or "", secrets)) for r in status]))
-    missing = events_without_organisation(conn)
+    missing = events_without_organisation(conn) if several else []
     if missing:
         more = f"<p>… and {len(missing) - NO_ORGANISATION_SHOWN} more.</p>" if len(missing) > NO_ORGANISATION_SHOWN else ""
         parts.append(_table("Events with no organisation (map their hosts in ORGANISATIONS)",

@@ -90,10 +90,12 @@ def group_table(groups: pd.DataFrame, event_table: pd.DataFrame,
     return pd.DataFrame(rows, columns=["kind", "name", *GROUP_COLUMNS])
 
 
-def worth_showing(groups: pd.DataFrame) -> bool:
-    """A breakdown says something once there are several calendars or any organisation."""
-    return (groups["kind"] == "organisation").any() or \
-        groups.loc[groups["kind"] == "calendar", "name"].nunique() > 1
+def worth_showing(groups: pd.DataFrame, organisations_mapped: bool) -> bool:
+    """A breakdown says something once there are several calendars, or organisations the organiser
+    mapped (ORGANISATIONS); one calendar on its own (its events all `default`'s) says nothing new."""
+    calendars = groups.loc[groups["kind"] == "calendar", "name"].nunique()
+    organisations = groups.loc[groups["kind"] == "organisation", "name"].nunique()
+    return calendars > 1 or (organisations_mapped and organisations > 0)
 
 
 def summary_rows(table: pd.DataFrame) -> list[tuple[str, object]]:

@@ -42,7 +42,8 @@ def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice()) -> StepRe
         flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
     notes = ([] if has_data else [NO_DATA]) + ([choice.describe()] if kept is not None else [])
-    breakdown = group_table(groups, event_table, community) if has_data and worth_showing(groups) else None
+    several = worth_showing(groups, bool(ctx.settings.organisations))
+    breakdown = group_table(groups, event_table, community) if has_data and several else None
     if has_data:
         event_table, community = restrict(event_table, community, kept)
     summary = (metrics.summary_stats(event_table, community, data.people) if has_data
@@ -53,7 +54,7 @@ def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice()) -> StepRe
     runs = [tuple(redact(v, ctx.settings.secrets()) if isinstance(v, str) else v for v in run)
             for run in recent_runs(ctx.conn)]
     write_index(outdir / "index.html", outdir, summary, now, len(data.events), runs,
-                notes + _flag_notes(event_table), sections(ctx.conn, breakdown, ctx.settings.secrets()))
+                notes + _flag_notes(event_table), sections(ctx.conn, breakdown, several, ctx.settings.secrets()))
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
             f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}")
     return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
