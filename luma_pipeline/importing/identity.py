@@ -117,3 +117,15 @@ def first_names_compatible(a: str, b: str) -> bool:
 def is_typo(a: str, b: str) -> bool:
     """True when two different words of at least 5 letters are one edit (or one swap) apart."""
     return a != b and min(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) <= 1
+
+
+_LOCAL_SEPARATORS = re.compile(r"[._-]+")
+
+
+def email_local_part(email: str | None) -> str:
+    """The part of a normalised email before the `@`, without a `+tag` and without dots, dashes
+    and underscores (`Jo.Smith+events@x` → `josmith`); '' for None."""
+    if not email or "@" not in email:
+        return ""
+    local = email.rsplit("@", 1)[0].split("+", 1)[0]
+    return _LOCAL_SEPARATORS.sub("", local)
