@@ -321,3 +321,23 @@ def test_the_same_pair_is_queued_once_whichever_event_brings_it(events, csv_dir)
     conn.commit()
     conn.close()
     assert rows(events, "SELECT event_id, person_id, candidate_person_id FROM match_review") == [(1, 2, 1)]
+
+
+def test_the_report_page_shows_open_items_and_analyze_counts_merges_since_its_last_run(community, capsys,
+                                                                                       tmp_path):
+    import analyze
+
+    def analyze_counts(outdir):
+        assert analyze.main(["--outdir", str(tmp_path / outdir)]) == 0
+        return rows(community, "SELECT counts->>'merges_since_last_run', counts->>'open_review_items', message "
+                               "FROM run_log WHERE step = 'analyze' ORDER BY id DESC LIMIT 1")[0]
+
+    merges, open_items, message = analyze_counts("a")
+    assert (merges, open_items) == ("0", "3")
+    assert message.endswith("; people: merges since last run=0 open review items=3")
+    page = (tmp_path / "a" / "index.html").read_text()
+    assert "Review queue: 3 open item(s)" in page and "python review_people.py queue" in page
+    assert run(capsys, "accept", "1")[0] == 0
+    assert run(capsys, "merge", "3", "4")[0] == 0
+    assert analyze_counts("b")[:2] == ("2", "1")  # item 3 named Ann (4): now John's, still open
+    assert analyze_counts("c")[:2] == ("0", "1")

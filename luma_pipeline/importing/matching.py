@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from .identity import (
+    TYPO_MIN_LENGTH,
     email_local_part,
     first_names_compatible,
     is_typo,
@@ -91,8 +92,8 @@ class PeopleIndex:
 
     identifiers: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) → person
     phones: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
-    local_parts: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_local_part: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    emails: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _by_local_part: dict[str, set[int]] | None = None  # built on first use
     traits: dict[int, tuple[str | None, int | None]] = field(default_factory=dict)  # gender, class year
     schools: dict[int, str] = field(default_factory=dict)  # person → folded school
     events_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # person → events
@@ -136,10 +137,24 @@ class PeopleIndex:
             return False
         if kind == "phone":
             self.phones[person_id].add(value)
-        elif kind == "email" and (local := email_local_part(value)):
-            self.local_parts[person_id].add(local)
-            self.by_local_part[local].add(person_id)
+        elif kind == "email":
+            self.emails[person_id].append(value)
+            if self._by_local_part is not None:
+                self._by_local_part[email_local_part(value)].add(person_id)
         return True
+
+    def local_parts(self, person_id: int) -> set[str]:
+        """The local parts of a person's emails (email_local_part)."""
+        return {email_local_part(e) for e in self.emails.get(person_id, ())} - {""}
+
+    def owners_of_local_part(self, local: str) -> set[int]:
+        """The people with an email of this local part (the lookup is built on first use)."""
+        if self._by_local_part is None:
+            self._by_local_part = defaultdict(set)
+            for person_id, emails in self.emails.items():
+                for email in emails:
+                    self._by_local_part[email_local_part(email)].add(person_id)
+        return self._by_local_part.get(local, set()) if local else set()
 
     def add_attendance(self, event_id: int, person_id: int) -> None:
         """Remember that a person came to an event (for co-attendance evidence)."""
@@ -204,9 +219,11 @@ def _by_name(q: _Query, person_id: int, method: str, score: float, doubt: str | 
     """Take one person a name points at, unless something speaks against them; an unsure
     candidate is handed back for review when asking is worth it."""
     conflict = hard_conflict(q, person_id)
-    support = shared_evidence(q, person_id)
     doubt = conflict or doubt or name_doubt(q, person_id)
-    if doubt is None or (support and not conflict):
+    if doubt is None:
+        return Match(person_id, method, score)
+    support = shared_evidence(q, person_id)
+    if support and not conflict:
         return Match(person_id, method, score)
     if support or (not conflict and worth_asking(q, person_id)):
         reason = f"{method} matches but {doubt}" + (f" (evidence: {', '.join(support)})" if support else "")
@@ -272,7 +289,7 @@ def shared_evidence(q: _Query, person_id: int) -> list[str]:
     found = []
     mine = email_local_part(q.guest.email)
     if mine and any(local_parts_agree(mine, theirs, q.guest.first, q.guest.last)
-                    for theirs in q.index.local_parts.get(person_id, ())):
+                    for theirs in q.index.local_parts(person_id)):
         found.append("a close email local part")
     if q.guest.school and q.index.schools.get(person_id) == q.guest.school:
         found.append("the same school")
@@ -356,18 +373,25 @@ def _name_score(guest: Guest, first: str, last: str, index: PeopleIndex) -> tupl
 
 def _loose(q: _Query) -> Match:
     """Links a name alone would miss, taken only with evidence: first and last name swapped, short
-    names with two letters swapped, typos in both names; candidates are the people who share the
-    guest's email local part or its swapped name."""
+    names with two letters swapped, typos in both names. The candidates: the swapped name, the
+    short first name with two letters swapped back, and the people who share the guest's email
+    local part."""
     guest, index = q.guest, q.index
-    candidates = set(index.by_full_name.get(f"{guest.last} {guest.first}", ()))
-    candidates |= {p for name in index.by_last_name.get(guest.last, ()) if loosely_same_name(guest, *name)
-                   for p in index.by_full_name[f"{name[0]} {name[1]}"]}
-    candidates |= {p for p in index.by_local_part.get(email_local_part(guest.email), ())
+    names = [f"{guest.last} {guest.first}"] + [f"{first} {guest.last}" for first in _swaps(guest.first)]
+    candidates = {p for name in names for p in index.by_full_name.get(name, ())}
+    candidates |= {p for p in index.owners_of_local_part(email_local_part(guest.email))
                    if loosely_same_name(guest, *index.names.get(p, ("", "")))}
     supported = sorted(p for p in candidates if not hard_conflict(q, p) and shared_evidence(q, p))
     if len(supported) == 1:
         return Match(supported[0], "fuzzy_name", None)
     return Match(None, "new")
+
+
+def _swaps(word: str) -> list[str]:
+    """A short word with two neighbouring letters swapped, each way but the first letter (Jno → Jon)."""
+    if not SHORT_NAME_MIN <= len(word) < TYPO_MIN_LENGTH:
+        return []
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1)]
 
 
 def loosely_same_name(guest: Guest, first: str, last: str) -> bool:
