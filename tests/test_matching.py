@@ -2,6 +2,8 @@
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from luma_pipeline.importing.demographics import (
     class_year_from_answer,
@@ -10,7 +12,9 @@ from luma_pipeline.importing.demographics import (
     gender_from_answer,
 )
 from luma_pipeline.importing.identity import (
+    email_local_part,
     fold_name,
+    local_parts_agree,
     normalize_email,
     normalize_phone,
     same_first_name,
@@ -265,3 +269,16 @@ def test_demographics_from_answers():
                "Class year": "Junior", "Favourite colour?": "green"}
     assert demographics(answers, OCTOBER_2025) == {"gender": "female", "school": "State University",
                                                    "class_year": 2027}
+
+
+handles = st.text(alphabet="abcdefghij0123456789._-", min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(handles, handles, st.sampled_from(["ann", "bob", "robert"]), st.sampled_from(["lee", "smith"]))
+def test_email_local_parts_agree_both_ways_and_ignore_separators_and_tags(a, b, first, last):
+    left, right = email_local_part(f"{a}+events@x.example"), email_local_part(f"{b}@y.example")
+    assert local_parts_agree(left, right, first, last) == local_parts_agree(right, left, first, last)
+    assert email_local_part(f"{a}@x") == email_local_part(f"{a.replace('.', '')}+tag@y")
+    assert not local_parts_agree(email_local_part(f"{first}.{last}@x"), email_local_part(f"{first}{last}@y"),
+                                 first, last)  # the name as anyone writes it
