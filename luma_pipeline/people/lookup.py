@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+from psycopg2 import sql
 from psycopg2.extras import RealDictCursor
 
 from ..importing.identity import fold_name, name_forms, normalize_email, normalize_phone
+from .suggest import Someone
 
 CARDS = """
 SELECT p.id, concat_ws(' ', p.first_name, p.last_name) AS name, p.email, p.phone, p.gender,
@@ -66,9 +68,9 @@ def find_people(conn, text: str, phone_region: str = "US") -> list[int]:
     with conn.cursor() as cur:
         if email or phone:
             kind, value = ("email", email) if email else ("phone", phone)
-            cur.execute(f"""SELECT person_id FROM person_identifiers WHERE kind = %s AND value = %s
-                            UNION SELECT id FROM people WHERE lower({kind}) = %s ORDER BY 1""",
-                        (kind, value, value))
+            cur.execute(sql.SQL("""SELECT person_id FROM person_identifiers WHERE kind = %s AND value = %s
+                                   UNION SELECT id FROM people WHERE lower({}) = %s ORDER BY 1""").format(
+                sql.Identifier(kind)), (kind, value, value))
             return [r[0] for r in cur.fetchall()]
         cur.execute("SELECT id, first_name, last_name FROM people ORDER BY id")
         words = fold_name(text).split()
@@ -112,7 +114,6 @@ def history(conn, person_id: int | None = None) -> list[dict]:
 
 def everyone(conn) -> list:
     """Every person as suggest compares them: folded names, emails, phones, folded school."""
-    from .suggest import Someone  # the pure comparison's own record
     with conn.cursor(name="everyone") as cur:
         cur.itersize = 20_000
         cur.execute("""SELECT p.id, p.first_name, p.last_name, p.school,
