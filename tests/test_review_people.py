@@ -21,11 +21,18 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def community(db, database_url):
-    """Three events; Maria Garcia twice (1 and 2, one person truly), John Roe, Ann Lee; review items."""
+def schema_db(db, database_url):
+    """The test's database with the schema applied, as every script leaves it."""
     conn = psycopg2.connect(database_url)
     apply_schema(conn)
     conn.close()
+    return db
+
+
+@pytest.fixture
+def community(schema_db):
+    """Three events; Maria Garcia twice (1 and 2, one person truly), John Roe, Ann Lee; review items."""
+    db = schema_db
     with db.cursor() as cur:
         cur.execute("""INSERT INTO events (id, luma_event_id, name, start_at) VALUES
             (1, 'evt-1', 'Fall Social', '2025-10-01 22:00+00'), (2, 'evt-2', 'Hack Night', '2025-11-01 22:00+00'),
@@ -277,10 +284,9 @@ def write_guest_list(path, guests):
 
 
 @pytest.fixture
-def events(db, database_url):
-    conn = psycopg2.connect(database_url)
-    apply_schema(conn)
-    conn.close()
+def events(schema_db):
+    """Three events, nobody yet."""
+    db = schema_db
     with db.cursor() as cur:
         cur.execute("""INSERT INTO events (luma_event_id, name, start_at) VALUES
             ('evt-1', 'Fall Social', '2025-10-01 22:00+00'), ('evt-2', 'Hack Night', '2025-11-01 22:00+00'),
