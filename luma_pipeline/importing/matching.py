@@ -38,7 +38,7 @@ CLEAR_WIN_MARGIN = 5.0  # points a fuzzy winner must lead the runner-up by to be
 # expected several times over by chance (others with the first name x others with the last name /
 # people). Above this many expected holders a name match needs evidence.
 # 0.05 keeps pairwise precision above 0.997 in bench/import_bench.py.
-COMMON_NAME_LIMIT = 0.05
+COMMON_NAME_LIMIT = 0.035
 # Up to this many expected holders an unsure match is worth asking the organiser about; above it a
 # namesake is the likelier story and the guest quietly becomes a new person (bench/import_bench.py:
 # the queue stays under 2% of rows, at least half of it truly the same person).
@@ -100,6 +100,7 @@ class PeopleIndex:
     attendees: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # event → people
     # identifiers a name match attached in this run: they identify only someone of a fitting name
     by_name_match: set[tuple[str, str]] = field(default_factory=set)
+    created: set[int] = field(default_factory=set)  # people new in this run
     lacking: dict[int, int] = field(default_factory=dict)  # person → bit mask of blank PERSON_FIELDS
     first_counts: Counter = field(default_factory=Counter)
     last_counts: Counter = field(default_factory=Counter)
@@ -260,10 +261,12 @@ def hard_conflict(q: _Query, person_id: int) -> str | None:
 
 
 def name_doubt(q: _Query, person_id: int) -> str | None:
-    """Why a name alone is not enough to take this person, or None. (A rare name met twice on one
-    guest list is one person registering twice; a common one is two people, and is doubted as
-    common anyway.)"""
+    """Why a name alone is not enough to take this person, or None. A person this guest list itself
+    brought (new in this run) is doubted only as far as another holder of the name would be on the
+    list too: a name met twice on one list, and not common there, is one person registering twice."""
     expected = q.index.expected_holders(*q.index.names[person_id])
+    if person_id in q.same_list and person_id in q.index.created:  # met first on this very list
+        expected *= min(1.0, len(q.same_list) / max(len(q.index.names), 1))
     if expected > COMMON_NAME_LIMIT:
         return f"the name is common ({expected:.1f} people expected to share it by chance)"
     theirs = q.index.phones.get(person_id)

@@ -49,6 +49,7 @@ def plan_import(rows: list[GuestRow], index: PeopleIndex, ids: PersonIds, event:
             person_id = ids.next()
             index.add_person(person_id, row.guest.first, row.guest.last, row.guest.gender,
                              row.guest.class_year, row.guest.school)
+            index.created.add(person_id)
             plan.new_people.append({"id": person_id, **person})
             note_blanks(index, person_id, person)
             plan.review += [{"event_id": event.id, "person_id": person_id,
