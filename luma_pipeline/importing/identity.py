@@ -145,16 +145,13 @@ def is_typo(a: str, b: str, min_length: int = TYPO_MIN_LENGTH) -> bool:
             and OSA.distance(a, b) <= 1)
 
 
-_LOCAL_SEPARATORS = re.compile(r"[._-]+")
-
-
 def email_local_part(email: str | None) -> str:
     """The part of a normalised email before the `@`, without a `+tag` and without dots, dashes
     and underscores (`Jo.Smith+events@x` → `josmith`); '' for None."""
     if not email or "@" not in email:
         return ""
-    local = email.rsplit("@", 1)[0].split("+", 1)[0]
-    return _LOCAL_SEPARATORS.sub("", local)
+    local = email[:email.rindex("@")].partition("+")[0]
+    return local.replace(".", "").replace("_", "").replace("-", "")
 
 
 _DIGITS = re.compile(r"\d+")
@@ -170,7 +167,13 @@ def local_parts_agree(a: str, b: str, first: str, last: str) -> bool:
     digits = "".join(_DIGITS.findall(a))
     if len(digits) >= 2 and digits == "".join(_DIGITS.findall(b)):
         return True
-    return not _built_from_name(_DIGITS.sub("", a), first, last)
+    return is_handle(a, first, last)
+
+
+def is_handle(local: str, first: str, last: str) -> bool:
+    """True when a local part is a handle of one's own, not the name (any form of the first name)
+    as people write it in an address (jsmith, smith.j, john.smith2)."""
+    return bool(local) and not _built_from_name(_DIGITS.sub("", local), first, last)
 
 
 def _built_from_name(letters: str, first: str, last: str) -> bool:

@@ -27,6 +27,7 @@ from .identity import (
     TYPO_MIN_LENGTH,
     email_local_part,
     first_names_compatible,
+    is_handle,
     is_typo,
     local_parts_agree,
     name_forms,
@@ -151,10 +152,11 @@ class PeopleIndex:
     def owners_of_local_part(self, local: str) -> set[int]:
         """The people with an email of this local part (the lookup is built on first use)."""
         if self._by_local_part is None:
-            self._by_local_part = defaultdict(set)
-            for person_id, emails in self.emails.items():
-                for email in emails:
-                    self._by_local_part[email_local_part(email)].add(person_id)
+            by_local: dict[str, set[int]] = defaultdict(set)
+            for email, person_id in ((e, p) for p, emails in self.emails.items() for e in emails):
+                by_local[email_local_part(email)].add(person_id)
+            by_local.pop("", None)
+            self._by_local_part = by_local
         return self._by_local_part.get(local, set()) if local else set()
 
     def add_attendance(self, event_id: int, person_id: int) -> None:
@@ -356,34 +358,34 @@ def _name_score(guest: Guest, first: str, last: str, index: PeopleIndex) -> tupl
     Mark and Mary, last names that are neither equal nor a typo of each other (Hunt and Hunter),
     and two spellings several people each hold (Johnson and Johnston, Bryan and Bryant: names of
     their own, where a typo is one person's slip)."""
-    if not (first and last) or (guest.last != last and not is_typo(guest.last, last)):
+    if not (first and last):
         return 0.0, None
-    if guest.last != last and min(index.last_counts[guest.last], index.last_counts[last]) >= REAL_NAME_HOLDERS:
+    last_typo = guest.last != last
+    if last_typo and (not is_typo(guest.last, last)
+                      or min(index.last_counts[guest.last], index.last_counts[last]) >= REAL_NAME_HOLDERS):
         return 0.0, None
-    if (guest.first != first and not same_first_name(guest.first, first)
-            and min(index.first_counts[guest.first], index.first_counts[first]) >= REAL_NAME_HOLDERS):
+    if guest.first == first or same_first_name(guest.first, first):
+        nickname_and_typo = last_typo and guest.first != first
+        return (fuzz.ratio(f"{first} {guest.last}", f"{first} {last}"),
+                "the first name is a nickname and the last name has a typo" if nickname_and_typo else None)
+    if (not is_typo(guest.first, first) or not first_names_compatible(guest.first, first)
+            or min(index.first_counts[guest.first], index.first_counts[first]) >= REAL_NAME_HOLDERS):
         return 0.0, None
-    if guest.first == first or (same_first_name(guest.first, first) and guest.last == last):
-        return fuzz.ratio(f"{first} {guest.last}", f"{first} {last}"), None
-    if same_first_name(guest.first, first):
-        return fuzz.ratio(f"{first} {guest.last}", f"{first} {last}"), \
-            "the first name is a nickname and the last name has a typo"
-    if not first_names_compatible(guest.first, first):
-        return 0.0, None
-    return fuzz.ratio(guest.full_name, f"{first} {last}"), \
-        "both names have a typo" if guest.last != last else None
+    return fuzz.ratio(guest.full_name, f"{first} {last}"), "both names have a typo" if last_typo else None
 
 
 def _loose(q: _Query) -> Match:
     """Links a name alone would miss, taken only with evidence: first and last name swapped, short
     names with two letters swapped, typos in both names. The candidates: the swapped name, the
     short first name with two letters swapped back, and the people who share the guest's email
-    local part."""
+    local part when it is a handle of the guest's own."""
     guest, index = q.guest, q.index
     names = [f"{guest.last} {guest.first}"] + [f"{first} {guest.last}" for first in _swaps(guest.first)]
     candidates = {p for name in names for p in index.by_full_name.get(name, ())}
-    candidates |= {p for p in index.owners_of_local_part(email_local_part(guest.email))
-                   if loosely_same_name(guest, *index.names.get(p, ("", "")))}
+    local = email_local_part(guest.email)
+    if is_handle(local, guest.first, guest.last):  # a name-built one finds only namesakes
+        candidates |= {p for p in index.owners_of_local_part(local)
+                       if loosely_same_name(guest, *index.names.get(p, ("", "")))}
     supported = sorted(p for p in candidates if not hard_conflict(q, p) and shared_evidence(q, p))
     if len(supported) == 1:
         return Match(supported[0], "fuzzy_name", None)
