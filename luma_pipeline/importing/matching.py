@@ -38,7 +38,8 @@ CLEAR_WIN_MARGIN = 5.0  # points a fuzzy winner must lead the runner-up by to be
 # A name alone identifies nobody when it is common: in a community of 100,000, "John Smith" is
 # expected several times over by chance (others with the first name x others with the last name /
 # people). Above this many expected holders a name match needs evidence.
-# 0.05 keeps pairwise precision above 0.997 in bench/import_bench.py.
+# 0.035 keeps pairwise precision above 0.997 and recall above 0.975 in bench/import_bench.py
+# (seeds 7 and 8); names just above it go to the review queue, where most are truly one person.
 COMMON_NAME_LIMIT = 0.035
 # Up to this many expected holders an unsure match is worth asking the organiser about; above it a
 # namesake is the likelier story and the guest quietly becomes a new person (bench/import_bench.py:
