@@ -151,7 +151,8 @@ def test_luma_user_id_wins_over_everything():
      "fuzzy_name matches but the phone differs", [3]),
     (guest("Bob Jonse", email="bob@example.com"),
      "fuzzy_name matches but the first name is a nickname and the last name has a typo", [3]),
-], ids=["a different gender with a shared handle is asked about", "two people of the same name", "a phone of the same exchange makes an exact name unsure",
+], ids=["a different gender with a shared handle is asked about", "two people of the same name",
+        "a phone of the same exchange makes an exact name unsure",
         "a phone of the same exchange makes a fuzzy name unsure", "a nickname and a last-name typo"])
 def test_unsure_match_becomes_a_new_person_with_review_items(row, reason, candidates):
     found = match_guest(row, build_index())

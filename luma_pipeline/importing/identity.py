@@ -179,8 +179,9 @@ def is_handle(local: str, first: str, last: str) -> bool:
 def _built_from_name(letters: str, first: str, last: str) -> bool:
     """Whether a local part's letters are the name (any form of the first name) as people write
     it in an address."""
-    l = last.replace(" ", "")
-    built = {l}
-    for f in name_forms(first.replace(" ", "")):
-        built |= {f, f + l, l + f, f[:1] + l, f + l[:1], l + f[:1], f[:1] + l[:1]}
+    surname = last.replace(" ", "")
+    built = {surname}
+    for given in name_forms(first.replace(" ", "")):
+        built |= {given, given + surname, surname + given, given[:1] + surname, given + surname[:1],
+                  surname + given[:1], given[:1] + surname[:1]}
     return letters in built or any(is_typo(letters, form, 4) for form in built if form)

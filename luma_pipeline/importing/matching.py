@@ -340,7 +340,8 @@ def _fuzzy(q: _Query, threshold: float) -> Match:
     return _by_name(q, person_id, "fuzzy_name", round(best, 1), doubt)
 
 
-def _scored_names(guest: Guest, index: PeopleIndex, threshold: float) -> list[tuple[tuple[str, str], float, str | None]]:
+def _scored_names(guest: Guest, index: PeopleIndex,
+                  threshold: float) -> list[tuple[tuple[str, str], float, str | None]]:
     """Known names at least `threshold` alike to the guest's: those with the same last name, or a
     form of the same first name with a last name of the same initial and a length one typo away
     (which catches a typo in the last name); each with the doubt a loose fit carries."""
