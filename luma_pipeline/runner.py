@@ -43,10 +43,13 @@ class StepContext:
 
 
 def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: bool = False,
-             required: tuple[str, ...] = ()) -> int:
+             required: tuple[str, ...] = (), also_lock: tuple[str, ...] = (),
+             read_only: bool = False) -> int:
     """Run one pipeline step and return its exit code: 0 ok, 1 failure, 2 usage, 75 busy.
 
-    `required` names the environment variables the step cannot start without."""
+    `required` names the environment variables the step cannot start without; `also_lock` names
+    other steps whose locks it takes as well (it must not run beside them); a `read_only` step
+    takes no lock and leaves no run_log row."""
     try:
         settings = load_settings()
         settings.require(*required)
@@ -60,10 +63,11 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
     try:
         conn = connect(settings)
         apply_schema(conn)
-        if not try_lock_step(conn, step):
+        locks = () if read_only else (step, *also_lock)
+        if not all(try_lock_step(conn, name) for name in locks):
             log.error("%s: another run of this step holds its lock; exiting (busy)", step)
             return EXIT_BUSY
-        return _run_logged(step, body, StepContext(settings, conn, dry_run))
+        return _run_logged(step, body, StepContext(settings, conn, dry_run), record=not read_only)
     except ConfigError as exc:
         log.error("%s: configuration: %s", step, exc)
         return EXIT_USAGE
@@ -79,9 +83,10 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
             conn.close()
 
 
-def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext) -> int:
+def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext,
+                record: bool = True) -> int:
     secrets = ctx.settings.secrets()
-    run_id = None if ctx.dry_run else _start_run(ctx.conn, step)
+    run_id = _start_run(ctx.conn, step) if record and not ctx.dry_run else None
     try:
         result = body(ctx)
     except (ConfigError, UsageError) as exc:

@@ -56,11 +56,11 @@ def chosen_events(groups: pd.DataFrame, choice: Choice) -> set[int] | None:
     return kept
 
 
-def restrict(event_table: pd.DataFrame, community: metrics.Attendance,
-             kept: set[int] | None) -> tuple[pd.DataFrame, metrics.Attendance]:
+def restrict(event_table: pd.DataFrame | None, community: metrics.Attendance | None,
+             kept: set[int] | None) -> tuple[pd.DataFrame | None, metrics.Attendance | None]:
     """The per-event numbers and the attendance of the kept events only. The numbers were worked
     out over the whole community, so a first-timer here is new to the community, not to the club."""
-    if kept is None:
+    if kept is None or community is None:
         return event_table, community
     events = community.events[community.events["event_id"].isin(kept)]
     guests = community.guests[community.guests["event_id"].isin(kept)]
@@ -102,3 +102,14 @@ def summary_rows(table: pd.DataFrame) -> list[tuple[str, object]]:
     """The table as summary_stats.csv rows: `calendar <name>: events`, … `organisation <name>: …`."""
     return [(f"{row['kind']} {row['name']}: {column}", row[column])
             for _, row in table.iterrows() for column in GROUP_COLUMNS]
+
+
+def calendar_breakdown(groups: pd.DataFrame, event_table: pd.DataFrame | None,
+                       community: metrics.Attendance | None,
+                       organisations_mapped: bool) -> tuple[pd.DataFrame | None, bool]:
+    """The per-calendar and per-organisation table (None when there is no data or nothing worth
+    showing), and whether there is something worth showing."""
+    several = worth_showing(groups, organisations_mapped)
+    if community is None or not several:
+        return None, several
+    return group_table(groups, event_table, community), several

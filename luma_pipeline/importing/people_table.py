@@ -11,14 +11,16 @@ _FIELD_TYPES = {"class_year": "int"}
 
 
 def load_people_index(conn) -> PeopleIndex:
-    """Every person's folded name and every identifier, in two queries."""
+    """Every person's folded name, school and traits, every identifier, and who came to which
+    event (co-attendance evidence), in three queries."""
     index = PeopleIndex()
     with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
         cur.itersize = 20_000
         lacking = " + ".join(f"({f} IS NULL)::int * {1 << i}" for i, f in enumerate(PERSON_FIELDS))
-        cur.execute(f"SELECT id, first_name, last_name, gender, class_year, {lacking} FROM people")
-        for person_id, first, last, gender, class_year, blanks in cur:
-            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year)
+        cur.execute(f"SELECT id, first_name, last_name, gender, class_year, school, {lacking} FROM people")
+        for person_id, first, last, gender, class_year, school, blanks in cur:
+            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year,
+                             fold_name(school) or None)
             if blanks:
                 index.lacking[person_id] = blanks
     with conn.cursor(name="people_identifiers") as cur:
@@ -26,6 +28,11 @@ def load_people_index(conn) -> PeopleIndex:
         cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")
         for kind, value, person_id in cur:
             index.add_identifier(kind, value, person_id)
+    with conn.cursor(name="people_attended") as cur:
+        cur.itersize = 100_000
+        cur.execute("SELECT event_id, person_id FROM attendance WHERE checked_in_at IS NOT NULL")
+        for event_id, person_id in cur:
+            index.add_attendance(event_id, person_id)
     return index
 
 

@@ -43,12 +43,13 @@ def plan_import(rows: list[GuestRow], index: PeopleIndex, ids: PersonIds, event:
     """Match every row (growing the index as new people appear) and collapse rows per person."""
     plan = ImportPlan()
     for row in rows:
-        match = match_guest(row.guest, index, threshold, plan.attendance.keys())
+        match = match_guest(row.guest, index, threshold, plan.attendance.keys(), event.id)
         person = _person_values(row)
         if match.person_id is None:
             person_id = ids.next()
             index.add_person(person_id, row.guest.first, row.guest.last, row.guest.gender,
-                             row.guest.class_year)
+                             row.guest.class_year, row.guest.school)
+            index.created.add(person_id)
             plan.new_people.append({"id": person_id, **person})
             note_blanks(index, person_id, person)
             plan.review += [{"event_id": event.id, "person_id": person_id,
@@ -64,6 +65,8 @@ def plan_import(rows: list[GuestRow], index: PeopleIndex, ids: PersonIds, event:
             if value and index.owner(kind, value) is None:
                 index.add_identifier(kind, value, person_id)
                 plan.identifiers.append((kind, value, person_id))
+                if match.method in ("name", "fuzzy_name"):
+                    index.by_name_match.add((kind, value))
         _keep_best(plan.attendance, person_id, row, match.method, match.score)
     return plan
 
