@@ -44,11 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         if mode == "off":
             return StepResult("approvals are off: set APPROVALS=dry-run or APPROVALS=on (or pass "
                               "--dry-run); nothing done", {"mode": "off"})
-        client = LumaClient.from_settings(ctx.settings)
+        ctx.settings.require("LUMA_API_KEY")
+        clients = {cal.name: LumaClient.from_settings(ctx.settings, cal) for cal in ctx.settings.calendars}
         try:
-            return approve_guests(ctx, client, mode)
+            return approve_guests(ctx, clients, mode)
         finally:
-            client.close()
+            for client in clients.values():
+                client.close()
 
     return run_step("approve_guests", body)
 

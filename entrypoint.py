@@ -13,10 +13,11 @@ import threading
 from datetime import datetime, timezone
 
 from luma_pipeline.config import ConfigError, Settings, load_settings
-from luma_pipeline.logs import setup_logging
+from luma_pipeline.logs import redact, setup_logging
 from luma_pipeline.notify.pipeline_run import notify_pipeline_run
 from luma_pipeline.notify.send import url_problems
 from luma_pipeline.runner import EXIT_USAGE
+from luma_pipeline.text import one_line
 from luma_pipeline.scheduler import PipelineRun, serve, valid_schedule
 
 log = logging.getLogger("entrypoint")
@@ -25,9 +26,9 @@ log = logging.getLogger("entrypoint")
 def configuration_problems(settings: Settings) -> list[str]:
     """Everything that would make every run fail, each named (secret values never shown)."""
     problems = []
-    if not settings.luma_api_key:
+    if not settings.calendars:
         problems.append("LUMA_API_KEY is not set (the calendar's API key, from "
-                        "luma.com/calendar/manage/api-keys)")
+                        "luma.com/calendar/manage/api-keys; or LUMA_CALENDARS for several calendars)")
     if not valid_schedule(settings.cron_schedule):
         problems.append(f"CRON_SCHEDULE={settings.cron_schedule!r} is not a 5-field cron expression "
                         "such as '0 */6 * * *'")
@@ -42,6 +43,13 @@ def configuration_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def notify_failure(reason: str, settings: Settings | None) -> None:
+    """The `[NOTIFICATION] Pipeline FAILED` line operators alert on, for failures the pipeline
+    cannot report itself (it prints its own otherwise); never a secret."""
+    line = f"[NOTIFICATION] Pipeline FAILED: {reason}"
+    print(redact(line, settings.secrets() if settings else ()), flush=True)
+
+
 def notifying(run: PipelineRun, settings: Settings):
     """The pipeline run, plus a notification when the pipeline could not send its own: it could
     not be started, or it was killed before its end (the pipeline notifies every other time)."""
@@ -50,10 +58,12 @@ def notifying(run: PipelineRun, settings: Settings):
         try:
             code = run()
         except Exception as exc:
+            notify_failure(f"start: the pipeline could not be started: {one_line(exc)}", settings)
             notify_pipeline_run(settings, started, "start",
                                 [f"start: the pipeline could not be started: {exc}"])
             raise
         if code < 0:  # killed by a signal (after the stop grace), so the script said nothing
+            notify_failure(f"pipeline: killed by signal {-code}", settings)
             notify_pipeline_run(settings, started, "pipeline", [f"pipeline: killed by signal {-code}"])
         return code
     return run_once
@@ -72,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         for problem in problems:
             log.error("configuration: %s", problem)
+        notify_failure("configuration: " + "; ".join(problems), settings)
         return EXIT_USAGE
     if not (settings.database_url or settings.pg_configured):
         log.warning("no DATABASE_URL or PGHOST: using an embedded PostgreSQL in %s; put it on the "

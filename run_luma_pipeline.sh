@@ -33,12 +33,13 @@ done
 work=$(mktemp -d)
 child=""
 demo_luma=""
+lock_holder=""
 stopping=""
 
-cleanup() {
-    if [ -n "$demo_luma" ]; then
-        kill -TERM "$demo_luma" 2>/dev/null && wait "$demo_luma" 2>/dev/null
-    fi
+cleanup() {  # by PID: the simulated Luma and the lock holder are ours alone
+    for pid in $demo_luma $lock_holder; do
+        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     rm -rf "$work"
 }
 on_signal() {
@@ -49,6 +50,7 @@ on_signal() {
 trap cleanup EXIT
 trap 'on_signal SIGTERM' TERM
 trap 'on_signal SIGINT' INT
+trap 'on_signal SIGHUP' HUP  # the terminal closed: stop as cleanly as on SIGTERM
 
 # run_step NAME SCRIPT [ARGS...]: run one step with its stderr shown and kept; stdout goes to
 # $work/NAME.out. Sets step_rc and step_reason.
@@ -75,13 +77,19 @@ run_step() {
 }
 
 start_demo_luma() {
-    export LUMA_API_KEY=demo-key LUMA_MAX_REQUESTS_PER_MINUTE=0
+    # two calendars sharing some events (an empty LUMA_API_KEY keeps a real one in .env out of it)
+    export LUMA_API_KEY="" LUMA_CALENDARS="Campus Builders=demo-key; Robotics Club=demo-key-2"
+    export ORGANISATIONS="Campus Builders=campus-builders.org; Robotics Club=robotics-club.org"
+    export LUMA_MAX_REQUESTS_PER_MINUTE=0
     # approvals decided but never made in the demo: returning guests (2+ events) are shown
     export APPROVALS=dry-run APPROVE_MIN_EVENTS="${APPROVE_MIN_EVENTS:-2}"
     if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGHOST:-}" ]; then
         export LUMA_PGDATA="${LUMA_DEMO_PGDATA:-.pgdata-demo}"  # never mixed with real data in .pgdata
     fi
-    "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --api-key demo-key --url-file "$work/luma-url" &
+    # --parent-pid/--cleanup-dir: even a SIGKILL of this script leaves no simulated Luma behind
+    "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --url-file "$work/luma-url" \
+        --calendar "Campus Builders=demo-key" --calendar "Robotics Club=demo-key-2" \
+        --parent-pid $$ --cleanup-dir "$work" &
     demo_luma=$!
     local tries=0
     until [ -s "$work/luma-url" ]; do
@@ -91,7 +99,32 @@ start_demo_luma() {
         tries=$((tries + 1)); sleep 0.1
     done
     export LUMA_API_BASE_URL; LUMA_API_BASE_URL=$(cat "$work/luma-url")
-    log "demo: simulated Luma at $LUMA_API_BASE_URL"
+    log "demo: simulated Luma at $LUMA_API_BASE_URL (pid $demo_luma, files in $work)"
+}
+
+# The pipeline-wide lock, held by a small process for the whole run: a second pipeline exits 75
+# at once; the per-step locks still keep a step run by hand apart from the pipeline's.
+hold_pipeline_lock() {
+    "$PYTHON" -m luma_pipeline.pipeline_lock >"$work/lock.out" 2>"$work/lock.err" &
+    lock_holder=$!
+    until [ -s "$work/lock.out" ]; do
+        if ! kill -0 "$lock_holder" 2>/dev/null; then
+            local rc=0 reason
+            wait "$lock_holder" || rc=$?
+            lock_holder=""
+            grep -E '^[^ ]+ (ERROR|CRITICAL) ' "$work/lock.err" >&2
+            if [ "$rc" = 75 ]; then
+                echo "[NOTIFICATION] Pipeline skipped: another run is in progress"
+                exit 75
+            fi
+            reason=$(grep -E '^[^ ]+ (ERROR|CRITICAL) ' "$work/lock.err" | tail -n 1 | cut -d' ' -f4-)
+            echo "[NOTIFICATION] Pipeline FAILED: ${reason:-pipeline lock: exit code $rc}"
+            report="${report:-}"
+            notify pipeline "pipeline: ${reason:-exit code $rc}"
+            exit "$rc"
+        fi
+        sleep 0.1
+    done
 }
 
 setting() {  # the value of one setting as the Python steps see it (environment, then .env)
@@ -115,6 +148,11 @@ notify() {  # notify [FAILED_STEP [REASON...]]: the run's one message; never cha
 }
 
 if [ "$demo" = 1 ]; then start_demo_luma; fi
+hold_pipeline_lock
+if [ -n "$stopping" ]; then
+    echo "[NOTIFICATION] Pipeline FAILED: $stopping"
+    exit 143
+fi
 log "starting$([ "$demo" = 1 ] && echo ' (demo)')"
 failed=()
 first_rc=0

@@ -124,12 +124,65 @@ CREATE TABLE IF NOT EXISTS run_log (
     step text NOT NULL,
     started_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
-    status text NOT NULL DEFAULT 'running',  -- running | ok | failed
+    status text NOT NULL DEFAULT 'running',  -- running | ok | failed | interrupted (never finished)
     counts jsonb,
     message text
 );
 CREATE INDEX IF NOT EXISTS run_log_started_idx ON run_log (started_at DESC);
 
+-- Several calendars, one community (issue 16). A calendar is a Luma calendar synced with its own
+-- key (the key itself is never stored); an event two calendars list is one events row linked to
+-- both. gone_at: a successful sync of that calendar no longer listed the event; the event becomes
+-- source_deleted only when every link is gone.
+CREATE TABLE IF NOT EXISTS calendars (
+    id serial PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    luma_calendar_id text,
+    last_synced_at timestamptz,
+    last_result text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS event_calendars (
+    event_id integer NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    calendar_id integer NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,
+    relation text NOT NULL CHECK (relation IN ('managed', 'listed')),
+    first_seen_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at timestamptz NOT NULL DEFAULT now(),
+    gone_at timestamptz,
+    PRIMARY KEY (event_id, calendar_id)
+);
+CREATE INDEX IF NOT EXISTS event_calendars_calendar_idx ON event_calendars (calendar_id);
+-- The organisation behind an event (sync resolves it from the hosts Luma names, ORGANISATIONS and
+-- the managing calendar): confidence 100 host_email, 85 host_domain, 60 calendar; NULL with
+-- source 'conflict' when two organisations tie.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS organisation text;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS organisation_confidence smallint;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS organisation_source text;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS host_emails jsonb;      -- from Luma's event get
+ALTER TABLE events ADD COLUMN IF NOT EXISTS hosts_fetched_at timestamptz;
+-- Drift: each Luma field a sync found changed (old and new value as text).
+CREATE TABLE IF NOT EXISTS event_changes (
+    id bigserial PRIMARY KEY,
+    event_id integer NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    field text NOT NULL,
+    old_value text,
+    new_value text,
+    changed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS event_changes_changed_at_idx ON event_changes (changed_at DESC);
+-- Upgrade from the one-calendar version: its events belong to the calendar 'default'.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM events e WHERE e.luma_event_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM event_calendars l WHERE l.event_id = e.id)) THEN
+        INSERT INTO calendars (name) VALUES ('default') ON CONFLICT (name) DO NOTHING;
+        INSERT INTO event_calendars (event_id, calendar_id, relation, gone_at)
+        SELECT e.id, c.id, 'managed', CASE WHEN e.sync_status = 'source_deleted' THEN now() END
+        FROM events e JOIN calendars c ON c.name = 'default'
+        WHERE e.luma_event_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM event_calendars l WHERE l.event_id = e.id);
+    END IF;
+END $$;
 -- approve_guests.py (issue 15) ---------------------------------------------------------------
 -- The event's tag names at Luma, as the last sync saw them (APPROVE_EVENT_TAGS reads them).
 ALTER TABLE events ADD COLUMN IF NOT EXISTS luma_tags text[];

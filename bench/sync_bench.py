@@ -33,8 +33,9 @@ from luma_pipeline.simulated_luma.server import SimulatedLuma  # noqa: E402
 
 
 def minimum_requests(community, now, settle_hours: float = 24) -> int:
-    """One request per page: the event list's pages, then each settled event's guest pages."""
-    pages = max(1, math.ceil(len(community.events) / PAGE_LIMIT))
+    """One request per page: the event list's pages, the calendar's own id (/v1/calendars/get,
+    which tells managed events from listed ones), then each settled event's guest pages."""
+    pages = max(1, math.ceil(len(community.events) / PAGE_LIMIT)) + 1
     for event in community.events:
         if is_settled(event.start_at, event.end_at, now, settle_hours):
             pages += max(1, math.ceil(len(event.guests) / PAGE_LIMIT))

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import phonenumbers
+import psycopg2
+import psycopg2.extensions
 from dotenv import find_dotenv, load_dotenv
 
 DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
@@ -23,6 +26,8 @@ VARIABLES = (
     "SETTLE_HOURS", "LUMA_TAG_CATEGORY_MAP", "DEFAULT_PHONE_REGION", "FUZZY_NAME_THRESHOLD",
     "QUESTION_FIELD_MAP", "ACADEMIC_YEAR_START_MONTH", "PARTY_CATEGORY", "MIN_COMPARABLE_ATTENDEES",
     "CRON_SCHEDULE", "RUN_ON_START", "LOG_LEVEL",
+    # operations and several calendars (issues 11, 16)
+    "LUMA_MAX_WAIT_SECONDS", "LUMA_CALENDARS", "ORGANISATIONS", "ANALYZE_CALENDAR",
     # approve_guests.py and notifications (issue 15)
     "APPROVALS", "APPROVE_MIN_EVENTS", "APPROVE_EMAIL_DOMAINS", "APPROVE_EVENT_TAGS",
     "APPROVE_SEND_EMAIL", "NOTIFY_URLS",
@@ -34,6 +39,27 @@ ANSWER_FIELDS = ("gender", "school", "class_year")
 
 class ConfigError(Exception):
     """A variable is missing or holds a value we cannot use."""
+
+
+# The name of the calendar a lone LUMA_API_KEY belongs to.
+DEFAULT_CALENDAR = "default"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """One Luma calendar to sync: the organiser's name for it and its API key."""
+
+    name: str
+    api_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An organisation behind events: the host emails and email domains that say an event is theirs."""
+
+    name: str
+    emails: frozenset = frozenset()
+    domains: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,11 @@ class Settings:
     cron_schedule: str = "0 */6 * * *"
     run_on_start: bool = True
     log_level: str = "INFO"
+    # operations and several calendars (issues 11, 16)
+    luma_max_wait_seconds: float = 120.0
+    calendars: tuple[Calendar, ...] = ()
+    organisations: tuple[Organisation, ...] = ()
+    analyze_calendar: str | None = None
     # approve_guests.py and notifications
     approvals: str = "off"
     approve_min_events: int | None = None
@@ -74,17 +105,22 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
-        found = [self.luma_api_key, self.pg_password]
+        found = [self.luma_api_key, self.pg_password, *(c.api_key for c in self.calendars)]
         if self.database_url:
-            found.append(urlsplit(self.database_url).password)
+            password = urlsplit(self.database_url).password
+            found += [password, unquote(password or "")]  # as written in the URL, and decoded
         found += [*self.notify_urls, *(_url_password(url) for url in self.notify_urls)]
         return [s for s in found if s and len(s) >= 4]
 
     def require(self, *names: str) -> None:
-        """Fail naming every one of `names` (environment variable names) that is not set."""
-        missing = [n for n in names if not getattr(self, n.lower(), None)]
+        """Fail naming every one of `names` (environment variable names) that is not set.
+
+        LUMA_API_KEY counts as set when LUMA_CALENDARS names calendars instead."""
+        missing = [n for n in names if not (self.calendars if n == "LUMA_API_KEY"
+                                            else getattr(self, n.lower(), None))]
         if missing:
-            raise ConfigError("missing environment variable(s): " + ", ".join(missing)
+            also = " (or LUMA_CALENDARS for several calendars)" if "LUMA_API_KEY" in missing else ""
+            raise ConfigError("missing environment variable(s): " + ", ".join(missing) + also
                               + " (see .env.example)")
 
 
@@ -95,12 +131,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ
     env = _Environment({k: v for k, v in environ.items() if v != ""})
     output_dir = Path(env.get("OUTPUT_DIR", "analysis_outputs"))
+    luma_api_key = _secret(env, "LUMA_API_KEY")
     return Settings(
-        database_url=env.get("DATABASE_URL"),
+        database_url=_database_url(env),
         pg_configured=env.get("PGHOST") is not None,
-        pg_password=env.get("PGPASSWORD"),
+        pg_password=_secret(env, "PGPASSWORD"),
         pgdata=Path(env.get("LUMA_PGDATA", ".pgdata")),
-        luma_api_key=env.get("LUMA_API_KEY"),
+        luma_api_key=luma_api_key,
         luma_api_base_url=env.get("LUMA_API_BASE_URL", DEFAULT_LUMA_API_BASE_URL).rstrip("/"),
         luma_max_requests_per_minute=_number(env, "LUMA_MAX_REQUESTS_PER_MINUTE", 150, minimum=0),
         luma_rate_limit_wait_seconds=_number(env, "LUMA_RATE_LIMIT_WAIT_SECONDS", 60, minimum=0),
@@ -120,6 +157,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
         run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        **_calendar_settings(env, luma_api_key),
         **_approval_settings(env),
         notify_urls=tuple(filter(None, re.split(r"[\s,]+", env.get("NOTIFY_URLS", "")))),
     )
@@ -197,6 +235,90 @@ def parse_tag_categories(text: str) -> dict[str, str]:
     return mapping
 
 
+# -- secrets, several calendars and organisations (issues 11, 16) -----------------------------
+
+def _calendar_settings(env: Mapping[str, str], luma_api_key: str | None) -> dict:
+    """The settings of several calendars and of waiting on Luma (issues 11, 16)."""
+    return {"luma_max_wait_seconds": _number(env, "LUMA_MAX_WAIT_SECONDS", 120, minimum=0),
+            "calendars": parse_calendars(luma_api_key, env.get("LUMA_CALENDARS", "")),
+            "organisations": parse_organisations(env.get("ORGANISATIONS", "")),
+            "analyze_calendar": (env.get("ANALYZE_CALENDAR") or "").strip() or None}
+
+
+def clean_secret(raw: str | None, where: str) -> str | None:
+    """A secret with surrounding whitespace trimmed (a pasted key often ends in a newline); None
+    when blank. Whitespace or a control character inside it is refused, naming `where`, never
+    the value."""
+    value = (raw or "").strip()
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        raise ConfigError(f"{where} has a space or a control character inside it; paste it again "
+                          "(the value is not shown)")
+    return value or None
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    return clean_secret(env.get(name), name)
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    """DATABASE_URL trimmed and checked to be a PostgreSQL URL (or libpq key=value string)."""
+    url = (env.get("DATABASE_URL") or "").strip()
+    if not url:
+        return None
+    expected = ("DATABASE_URL is not a PostgreSQL URL: set it to postgresql://USER:PASSWORD@HOST:5432/"
+                "DATABASE (on Railway: ${{Postgres.DATABASE_URL}}), or unset it to use PG* or the "
+                "embedded PostgreSQL (the value is not shown: it may hold a password)")
+    if any(unicodedata.category(ch).startswith("C") for ch in url):
+        raise ConfigError(expected)
+    if "://" in url and urlsplit(url).scheme not in ("postgresql", "postgres"):
+        raise ConfigError(expected)
+    try:
+        psycopg2.extensions.parse_dsn(url)
+    except psycopg2.ProgrammingError:
+        raise ConfigError(expected) from None
+    return url
+
+
+def parse_calendars(api_key: str | None, text: str) -> tuple[Calendar, ...]:
+    """The calendars to sync: LUMA_API_KEY as `default`, then LUMA_CALENDARS (`name=key; name=key`).
+
+    A malformed entry, a duplicate name or an empty key is a ConfigError naming which (never a key)."""
+    calendars = [Calendar(DEFAULT_CALENDAR, api_key)] if api_key else []
+    for number, item in enumerate(filter(None, (p.strip() for p in text.split(";"))), start=1):
+        name, sep, key = item.partition("=")
+        name = " ".join(name.split())
+        if not sep or not name:
+            raise ConfigError(f"LUMA_CALENDARS: entry {number} is not of the form 'name=key' "
+                              "(entries are separated by ';')")
+        key = clean_secret(key, f"LUMA_CALENDARS: the key of calendar {name!r}")
+        if not key:
+            raise ConfigError(f"LUMA_CALENDARS: calendar {name!r} has an empty key")
+        if any(c.name.casefold() == name.casefold() for c in calendars):
+            also = " (LUMA_API_KEY is the calendar 'default')" if name.casefold() == DEFAULT_CALENDAR else ""
+            raise ConfigError(f"LUMA_CALENDARS: calendar name {name!r} is used twice{also}")
+        calendars.append(Calendar(name, key))
+    return tuple(calendars)
+
+
+def parse_organisations(text: str) -> tuple[Organisation, ...]:
+    """ORGANISATIONS (`Name=email or domain, …; Name=…`) as Organisations; emails and domains are
+    case-folded, a domain may be written `@uni.edu` or `uni.edu`."""
+    organisations: list[Organisation] = []
+    for number, item in enumerate(filter(None, (p.strip() for p in text.split(";"))), start=1):
+        name, sep, listed = item.partition("=")
+        name = " ".join(name.split())
+        tokens = [t.strip().casefold().lstrip("@") for t in listed.split(",") if t.strip()]
+        if not sep or not name or not tokens:
+            raise ConfigError(f"ORGANISATIONS: entry {number} is not of the form "
+                              "'Name=email or domain, …'")
+        bad = [t for t in tokens if t.count("@") > 1 or "." not in t.rpartition("@")[2] or " " in t]
+        if bad:
+            raise ConfigError(f"ORGANISATIONS: {name!r}: {bad[0]!r} is neither an email nor a domain")
+        if any(o.name.casefold() == name.casefold() for o in organisations):
+            raise ConfigError(f"ORGANISATIONS: organisation {name!r} is named twice")
+        organisations.append(Organisation(name, frozenset(t for t in tokens if "@" in t),
+                                          frozenset(t for t in tokens if "@" not in t)))
+    return tuple(organisations)
 def _approval_settings(env: Mapping[str, str]) -> dict:
     """APPROVALS and its rules (approve_guests.py)."""
     mode = env.get("APPROVALS", "off").strip().lower()

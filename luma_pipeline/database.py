@@ -15,7 +15,7 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
-from .config import Settings
+from .config import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,29 @@ def connect(settings: Settings) -> psycopg2.extensions.connection:
         parts = urlsplit(settings.database_url)
         log.info("database: DATABASE_URL (host %s, database %s)",
                  parts.hostname or "local socket", parts.path.lstrip("/") or "default")
-        return psycopg2.connect(settings.database_url)
+        return _connect_configured(settings.database_url, "DATABASE_URL")
     if settings.pg_configured:
         log.info("database: PG* variables (host %s, database %s)",
                  os.environ.get("PGHOST"), os.environ.get("PGDATABASE", "default"))
-        return psycopg2.connect("")
+        return _connect_configured("", "PGUSER/PGPASSWORD/PGDATABASE")
     log.info("database: embedded PostgreSQL in %s (no DATABASE_URL or PGHOST set)", settings.pgdata)
     return psycopg2.connect(start_embedded(settings.pgdata))
+
+
+# What a server says when the configured user, password or database is wrong: the operator's to fix.
+REFUSED = ("password authentication failed", "no password supplied", "does not exist")
+
+
+def _connect_configured(dsn: str, variables: str) -> psycopg2.extensions.connection:
+    """Connect to the configured server; a refused user, password or database is a ConfigError
+    naming the variables to fix (a server that is down stays an ordinary failure)."""
+    try:
+        return psycopg2.connect(dsn)
+    except psycopg2.OperationalError as exc:
+        if any(words in str(exc) for words in REFUSED):
+            raise ConfigError(f"the database refused the connection ({' '.join(str(exc).split())[:200]}); "
+                              f"check the user, password and database name in {variables}") from None
+        raise
 
 
 def start_embedded(pgdata: Path) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,3 +28,19 @@ def atomic_write(path: Path, mode: str = "w", **open_kwargs) -> Iterator[IO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# What atomic_write names its temporaries: `.<name>.<8 random characters>.tmp`.
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporaries atomic_write left in `folder` (not below it) when its process was
+    killed (kill -9 skips the clean-up); only a step that holds its lock over the folder may call
+    this. Returns what was removed."""
+    removed = []
+    for path in sorted(Path(folder).glob(".*.tmp")):
+        if TEMPORARY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -4,16 +4,27 @@ from __future__ import annotations
 import logging
 import sys
 from typing import Iterable
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of each secret in `text` with a marker."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+    """Replace every occurrence of each secret in `text`, in every form it may take there (raw,
+    trimmed, as Python's repr shows it, URL-encoded), with a marker."""
+    forms = {form for secret in secrets if secret for form in secret_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):  # the longest first: a form may hold another
+        text = text.replace(form, REDACTED)
     return text
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways a secret can be written into text: itself, trimmed, escaped as in a repr, and
+    URL-encoded (in a query string or a DSN)."""
+    forms = set()
+    for value in {secret, secret.strip()}:
+        forms |= {value, repr(value)[1:-1], quote(value, safe=""), quote_plus(value), quote(value)}
+    return {form for form in forms if form}
 
 
 class RedactingFormatter(logging.Formatter):

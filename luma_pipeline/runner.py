@@ -17,6 +17,7 @@ from .text import one_line
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
+INTERRUPTED_MESSAGE = "interrupted: the run stopped without finishing (killed, or its connection was lost)"
 
 
 class UsageError(Exception):
@@ -84,42 +85,54 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
 
 def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext,
                 record: bool = True) -> int:
+    secrets = ctx.settings.secrets()
     run_id = _start_run(ctx.conn, step) if record and not ctx.dry_run else None
     try:
         result = body(ctx)
     except (ConfigError, UsageError) as exc:
         ctx.conn.rollback()
-        _finish_run(ctx.conn, run_id, "failed", {}, str(exc))
+        _finish_run(ctx.conn, run_id, "failed", {}, str(exc), secrets)
         raise
     except Exception as exc:
         ctx.conn.rollback()
-        message = redact(one_line(exc), ctx.settings.secrets())
-        _finish_run(ctx.conn, run_id, "failed", {}, message)
+        message = redact(one_line(exc), secrets)
+        _finish_run(ctx.conn, run_id, "failed", {}, message, secrets)
         log.error("%s FAILED: %s", step, message)
         log.debug("traceback", exc_info=True)
         return EXIT_FAILURE
     except BaseException:  # SIGTERM (SystemExit) or Ctrl-C: roll back, say so, then stop
         ctx.conn.rollback()
-        _finish_run(ctx.conn, run_id, "failed", {}, "stopped by a signal")
+        _finish_run(ctx.conn, run_id, "failed", {}, "stopped by a signal", secrets)
         log.error("%s stopped by a signal; its unfinished work was rolled back", step)
         raise
-    _finish_run(ctx.conn, run_id, "failed" if result.failed else "ok", result.counts, result.summary)
+    _finish_run(ctx.conn, run_id, "failed" if result.failed else "ok", result.counts, result.summary,
+                secrets)
     log.info("%s%s: %s", step, " (dry run, nothing written)" if ctx.dry_run else "", result.summary)
     return EXIT_FAILURE if result.failed else EXIT_OK
 
 
 def _start_run(conn, step: str) -> int:
+    """Record the step's start; its own earlier rows still `running` (a run that was killed or
+    lost its connection: we hold the step's lock, so none is alive) become `interrupted`."""
     with conn, conn.cursor() as cur:
+        cur.execute("""UPDATE run_log SET status = 'interrupted', finished_at = now(),
+                              message = %s
+                       WHERE step = %s AND status = 'running'""", (INTERRUPTED_MESSAGE, step))
+        if cur.rowcount:
+            log.warning("%s: %d earlier run(s) never finished (killed, or the connection was lost); "
+                        "marked interrupted", step, cur.rowcount)
         cur.execute("INSERT INTO run_log (step) VALUES (%s) RETURNING id", (step,))
         return cur.fetchone()[0]
 
 
-def _finish_run(conn, run_id: int | None, status: str, counts: dict, message: str) -> None:
+def _finish_run(conn, run_id: int | None, status: str, counts: dict, message: str,
+                secrets: list[str]) -> None:
     if run_id is None:
         return
     with conn, conn.cursor() as cur:
         cur.execute("""UPDATE run_log SET finished_at = now(), status = %s, counts = %s, message = %s
-                       WHERE id = %s""", (status, json.dumps(counts), message, run_id))
+                       WHERE id = %s""", (status, redact(json.dumps(counts), secrets),
+                                          redact(message, secrets), run_id))
 
 
 def _terminate_cleanly_on_sigterm() -> None:

@@ -193,12 +193,12 @@ def test_a_failed_run_says_which_step_and_why_and_no_secret(start_luma, small_co
 
     code, out, err = run_pipeline()
 
-    assert code == 1
+    assert code == 2  # issue 11: a refused key is a configuration error
     [sent] = receiver.messages
     assert sent["title"] == "Luma pipeline FAILED: sync"
     lines = sent["message"].splitlines()
-    assert lines[0].startswith("failed: sync: luma_sync FAILED: GET /v1/calendars/events/list: Luma "
-                               "refused the API key (401)")
+    assert lines[0].startswith("failed: sync: luma_sync: configuration: GET /v1/calendars/events/list: "
+                               "Luma refused the API key (401)")
     assert lines[1:3] == ["events: not synced", "guest lists imported: 0"]
     for secret in (API_KEY, wrong_key, DB_PASSWORD):
         assert secret not in receiver.everything_received() + out + err

@@ -215,12 +215,12 @@ def test_slow_answer_times_out_and_is_retried(start_luma, community, db, monkeyp
     assert len(events_table(db)) == len(community.events)
 
 
-def test_401_fails_at_once_naming_the_key_and_luma_plus(start_luma, community, db, monkeypatch,
-                                                        caplog, capsys):
+def test_401_is_a_configuration_error_naming_the_key_and_luma_plus(start_luma, community, db,
+                                                                   monkeypatch, caplog, capsys):
     server = start_luma(community)
     monkeypatch.setenv("LUMA_API_KEY", "secret-wrong-key-Zq81")
 
-    assert luma_sync.main([]) == 1
+    assert luma_sync.main([]) == 2  # issue 11: a wrong key is the operator's to fix, not a failure
 
     assert len(server.requests) == 1  # no retry of a refused key
     assert "Luma refused the API key (401)" in caplog.text
@@ -229,6 +229,8 @@ def test_401_fails_at_once_naming_the_key_and_luma_plus(start_luma, community, d
     for text in (caplog.text, captured.err, captured.out):
         assert "secret-wrong-key-Zq81" not in text  # Luma echoes the key in its 401 body
     assert "[redacted]" in caplog.text
+    assert "luma_sync: configuration: GET /v1/calendars/events/list: Luma refused the API key (401). " \
+           "Check LUMA_API_KEY (made at luma.com/calendar/manage/api-keys)" in caplog.text
 
 
 def test_has_more_without_cursor_fails_loudly_and_writes_nothing(start_luma, community, db,

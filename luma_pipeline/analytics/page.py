@@ -40,8 +40,9 @@ def write_table(path: Path, table: pd.DataFrame) -> None:
 
 
 def write_index(path: Path, outdir: Path, summary: list[tuple[str, object]], computed_at: datetime,
-                n_events: int, runs: list[tuple], notes: list[str]) -> None:
-    """index.html: every chart (inlined as data URIs), the summary and the last runs."""
+                n_events: int, runs: list[tuple], notes: list[str], sections: str = "") -> None:
+    """index.html: every chart (inlined as data URIs), the summary, `sections` (ready HTML) and
+    the last runs."""
     charts = "\n".join(_chart_html(outdir / f"{stem}.png", title) for stem, title in CHARTS)
     summary_rows = "\n".join(f"<tr><td>{html.escape(name)}</td><td>{'—' if value is None else html.escape(str(value))}</td></tr>"
                              for name, value in summary)
@@ -49,7 +50,8 @@ def write_index(path: Path, outdir: Path, summary: list[tuple[str, object]], com
                          + "</tr>" for run in runs) or "<tr><td colspan=5>no runs recorded yet</td></tr>"
     note_html = "".join(f"<p class=note>{html.escape(n)}</p>" for n in notes)
     page = PAGE.format(computed=html.escape(f"{computed_at:%Y-%m-%d %H:%M} UTC"), n_events=n_events,
-                       notes=note_html, summary=summary_rows, charts=charts, runs=run_rows)
+                       notes=note_html, summary=summary_rows, charts=charts, runs=run_rows,
+                       sections=sections)
     with atomic_write(path, "w", encoding="utf-8") as handle:
         handle.write(page)
 
@@ -81,6 +83,7 @@ PAGE = """<!doctype html>
 <table><tr><th>metric</th><th>value</th></tr>
 {summary}
 </table>
+{sections}
 {charts}
 <h2>Last runs</h2>
 <table><tr><th>step</th><th>started</th><th>finished</th><th>status</th><th>summary</th></tr>

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..files import remove_stale_temporaries
+from ..logs import redact
 from ..runner import StepContext, StepResult
 from ..text import local_date
 from . import charts, metrics
+from .calendar_report import sections
+from .calendars import Choice, calendar_breakdown, chosen_events, load_groups, restrict, summary_rows
 from .load import CommunityData, load, review_counts
 from .page import CHARTS, write_index, write_summary, write_table
 from .write_back import write_back
@@ -21,11 +25,16 @@ NO_DATA = "No data yet: no settled event with guests. Run luma_sync.py and impor
 RECENT_RUNS = 10
 
 
-def analyze(ctx: StepContext, outdir: Path) -> StepResult:
-    """Compute every metric, write it back for settled events, and render the outputs."""
+def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice()) -> StepResult:
+    """Compute every metric, write it back for settled events, and render the outputs (of the
+    chosen calendar or organisation only, when there is a choice)."""
+    for stale in remove_stale_temporaries(outdir):
+        log.info("removed %s, left half-written by an analysis that was killed", stale.name)
     now = datetime.now(timezone.utc)
     party = ctx.settings.party_category
     data = load(ctx.conn, now, ctx.settings.settle_hours)
+    groups = load_groups(ctx.conn)
+    kept = chosen_events(groups, choice)
     has_data = not data.events.empty and not data.guests.empty
     community = metrics.prepare(data.events, data.guests) if has_data else None
     event_table = metrics.event_metrics(community) if has_data else None
@@ -34,13 +43,19 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
         flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
     open_items, merges = review_counts(ctx.conn)
-    notes = ([] if has_data else [NO_DATA]) + [review_note(open_items)]
+    notes = ([] if has_data else [NO_DATA]) + [review_note(open_items)] + \
+        ([choice.describe()] if kept is not None else [])
+    breakdown, several = calendar_breakdown(groups, event_table, community, bool(ctx.settings.organisations))
+    event_table, community = restrict(event_table, community, kept)
     summary = (metrics.summary_stats(event_table, community, data.people) if has_data
                else metrics.summary_stats(*_nothing_yet(data)))
+    summary += summary_rows(breakdown) if breakdown is not None else []
     render_charts(outdir, event_table, community, party)
     write_summary(outdir / "summary_stats.csv", summary)
-    write_index(outdir / "index.html", outdir, summary, now, len(data.events), recent_runs(ctx.conn),
-                notes + _flag_notes(event_table))
+    runs = [tuple(redact(v, ctx.settings.secrets()) if isinstance(v, str) else v for v in run)
+            for run in recent_runs(ctx.conn)]
+    write_index(outdir / "index.html", outdir, summary, now, len(data.events), runs,
+                notes + _flag_notes(event_table), sections(ctx.conn, breakdown, several, ctx.settings.secrets()))
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
             f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}; "
             f"people: merges since last run={merges} open review items={open_items}")

@@ -8,6 +8,7 @@ import logging
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import Mapping
 
 from ..config import ConfigError
 from ..importing.matching import PeopleIndex
@@ -15,6 +16,7 @@ from ..importing.people_table import load_people_index
 from ..luma.api import LumaAuthError, LumaClient, LumaError
 from ..luma.entries import guest_from_entry
 from ..runner import StepContext, StepResult
+from ..sync.calendars_table import managing_calendars
 from ..text import one_line, spreadsheet_safe, text_table
 from .decisions_table import (
     REPORT_COLUMNS,
@@ -69,21 +71,28 @@ class ApprovalRun:
     counts: ApprovalCounts = field(default_factory=ApprovalCounts)
 
 
-def approve_guests(ctx: StepContext, client: LumaClient, mode: str) -> StepResult:
+def approve_guests(ctx: StepContext, clients: Mapping[str, LumaClient], mode: str) -> StepResult:
     """Decide about (and in mode `on`, approve) the pending guests of every upcoming event the
-    rules cover. The client is passed in, so a caller may choose one per calendar."""
+    rules cover, each with the client of the calendar (by name) that manages it."""
     rules = Rules.from_settings(ctx.settings)
     if not rules.any_rule():
         raise ConfigError(f"APPROVALS={mode} but no rule is set: set APPROVE_MIN_EVENTS and/or "
                           "APPROVE_EMAIL_DOMAINS")
     now = datetime.now(timezone.utc)
     events = [e for e in upcoming_events(ctx.conn, now) if rules.covers_event(e.tags)]
-    run = ApprovalRun(ctx, client, mode, rules, load_people_index(ctx.conn),
+    managers = managing_calendars(ctx.conn, [e.id for e in events])
+    run = ApprovalRun(ctx, next(iter(clients.values())), mode, rules, load_people_index(ctx.conn),
                       settled_events_attended(ctx.conn, now, ctx.settings.settle_hours),
                       approved_guests(ctx.conn), now)
     ctx.conn.rollback()  # nothing read stays open while Luma is called
     log.info("approvals (%s): %d upcoming event(s) covered by the rules", mode, len(events))
     for event in events:
+        names = [name for name in managers.get(event.id, []) if name in clients]
+        if len(clients) > 1 and not names:
+            log.info("%s (%s): managed by no calendar configured here; its guests are not ours to "
+                     "approve", event.luma_event_id, event.name)
+            continue
+        run.client = clients[names[0]] if names else run.client
         approve_event(run, event)
     counts = run.counts
     return StepResult(summary_line(counts), {"mode": mode, **asdict(counts)},

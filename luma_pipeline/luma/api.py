@@ -8,14 +8,17 @@ them: `luma_entries` turns either shape into our rows."""
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 import requests
+import urllib3
 
-from ..config import Settings
+from ..config import DEFAULT_CALENDAR, Calendar, Settings
 from ..logs import redact
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ MAX_PAGES = 10_000  # a guard against a cursor that never ends (1,000,000 entrie
 MAX_BACKOFF_SECONDS = 60.0
 ERROR_BODY_CHARS = 300  # enough of an error body to explain it, not enough to flood the log
 USER_AGENT = "luma-event-sync/0.1"
+BODY_CHUNK = 65_536  # bytes read at a time while the answer's deadline is watched
 
 
 class LumaError(Exception):
@@ -37,6 +41,27 @@ class LumaAuthError(LumaError):
 
 class LumaNotFound(LumaError):
     """Luma answered 404."""
+
+
+class LumaWaitTooLong(LumaError):
+    """Luma asked us to wait longer than LUMA_MAX_WAIT_SECONDS."""
+
+
+class AnswerTooSlow(Exception):
+    """The whole answer (connect, headers, body) did not arrive within the timeout."""
+
+
+class Answer(NamedTuple):
+    """One HTTP answer, read whole within its deadline."""
+
+    status: int
+    reason: str
+    headers: Mapping
+    body: bytes
+
+    def text(self) -> str:
+        """The body as text (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)
@@ -66,12 +91,39 @@ PENDING_GUESTS = Endpoint(GUESTS.current, GUESTS.legacy, "event_id", "event_api_
                           fixed_params=(("approval_status", "pending_approval"),))
 # Setting a guest's status: (current path, legacy path). Legacy paths sit under /v1 on our base URL.
 UPDATE_STATUS = ("/v1/events/guests/update-status", "/v1/event/update-guest-status")
+EVENT_GET = Endpoint("/v1/events/get", "/v1/event/get", "event_id", "api_id")
+CALENDAR_PATH = "/v1/calendars/get"  # current generation only; the legacy one has no such path
+
+
+def key_variable(calendar: Calendar) -> str:
+    """Where a calendar's key is configured, as an operator would look for it."""
+    return "LUMA_API_KEY" if calendar.name == DEFAULT_CALENDAR else f"the key of {calendar.name!r} in LUMA_CALENDARS"
+
+
+def _read_before(response: requests.Response, deadline: float, path: str) -> bytes:
+    """The next piece of the body (b"" at its end), or AnswerTooSlow once the deadline (a
+    time.monotonic() value) has passed; no socket read may wait beyond it."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise AnswerTooSlow(path)
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(remaining)
+    try:
+        return response.raw.read1(BODY_CHUNK, decode_content=True)
+    except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
+        raise AnswerTooSlow(path) from None
+
+
+# Set when the step is stopping (SIGTERM): every client's wait ends and no new request starts, so
+# the calendars' threads finish at once and the step can roll back.
+STOPPING = threading.Event()
 
 
 def wait_out(seconds: float) -> None:
     """Every wait of the client (pacing, Retry-After, backoff) goes through here: the one seam the
-    tests replace to record waits instead of sleeping them."""
-    time.sleep(seconds)
+    tests replace to record waits instead of sleeping them. It ends early when the step stops."""
+    STOPPING.wait(seconds)
 
 
 class Pacer:
@@ -112,13 +164,15 @@ class LumaClient:
 
     def __init__(self, base_url: str, api_key: str, *, max_requests_per_minute: float = 150,
                  rate_limit_wait: float = 60, max_retries: int = 5, backoff: float = 2,
-                 timeout: float = 30):
+                 timeout: float = 30, max_wait: float = 120, key_variable: str = "LUMA_API_KEY"):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.rate_limit_wait = rate_limit_wait
         self.max_retries = max_retries
         self.backoff = backoff
         self.timeout = timeout
+        self.max_wait = max_wait
+        self.key_variable = key_variable  # where the key was configured, for the refusal message
         self.pacer = Pacer(max_requests_per_minute)
         self.session = requests.Session()
         self.session.headers.update({"x-luma-api-key": api_key, "accept": "application/json",
@@ -128,15 +182,19 @@ class LumaClient:
         self.generation: dict[str, str] = {}  # endpoint's current path -> "current" | "legacy"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LumaClient":
-        """A client configured from the environment."""
+    def from_settings(cls, settings: Settings, calendar: Calendar | None = None) -> "LumaClient":
+        """A client of one calendar (the first configured when none is named): its own key, its
+        own pacing and its own retry budget."""
         settings.require("LUMA_API_KEY")
-        return cls(settings.luma_api_base_url, settings.luma_api_key,
+        calendar = calendar or settings.calendars[0]
+        return cls(settings.luma_api_base_url, calendar.api_key,
                    max_requests_per_minute=settings.luma_max_requests_per_minute,
                    rate_limit_wait=settings.luma_rate_limit_wait_seconds,
                    max_retries=settings.luma_max_retries,
                    backoff=settings.luma_retry_backoff_seconds,
-                   timeout=settings.luma_timeout_seconds)
+                   timeout=settings.luma_timeout_seconds,
+                   max_wait=settings.luma_max_wait_seconds,
+                   key_variable=key_variable(calendar))
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -157,55 +215,91 @@ class LumaClient:
         while True:
             attempt += 1
             self.pacer.wait()
+            if STOPPING.is_set():
+                raise LumaError(f"{method} {path}: not sent, the step is stopping")
             try:
                 self.requests_made += 1
-                response = self.session.request(method, self.base_url + path, params=params,
-                                                json=body, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+                answer = self.fetch_answer(method, path, params, body)
+            except AnswerTooSlow:
+                problem = f"no complete answer within {self.timeout:g} s (LUMA_TIMEOUT_SECONDS)"
+                pause = self._backoff(attempt)
+            except (requests.Timeout, requests.ConnectionError, urllib3.exceptions.HTTPError) as exc:
                 problem = f"{type(exc).__name__}"
                 pause = self._backoff(attempt)
             else:
-                self.last_status = response.status_code
-                if 200 <= response.status_code < 300:
-                    answer = self._json_object(response)
-                    if answer is not None or method != "GET":
-                        return answer or {}
-                    problem, pause = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
-                elif response.status_code == 429:
-                    pause, why = retry_after_seconds(response.headers.get("Retry-After"),
-                                                    self.rate_limit_wait)
-                    problem = f"429 Too Many Requests (waiting {pause:g} s: {why})"
-                elif response.status_code >= 500:
-                    problem, pause = f"{response.status_code} server error", self._backoff(attempt)
-                else:
-                    raise self._fatal(response, method, path)
+                found, problem, pause = self._judge(answer, method, path, attempt)
+                if found is not None:
+                    return found
             if attempt > self.max_retries:
                 raise LumaError(f"{method} {path}: gave up after {attempt} attempts; last: {problem}")
             log.warning("%s %s: %s; retry %d of %d in %.1f s", method, path, problem, attempt,
                         self.max_retries, pause)
             self.pacer.sleep(pause)
 
+    def _judge(self, answer: Answer, method: str, path: str, attempt: int) -> tuple[dict | None, str, float]:
+        """(the JSON object answered, or None with what went wrong and how long to wait before
+        the retry); a refusal or another 4xx raises at once."""
+        self.last_status = answer.status
+        if 200 <= answer.status < 300:
+            found = self._json_object(answer)
+            if found is not None or method != "GET":
+                return found or {}, "", 0.0
+            return None, "a 200 answer whose body is not a JSON object", self._backoff(attempt)
+        if answer.status == 429:
+            pause, problem = self._rate_limited(method, path, answer)
+            return None, problem, pause
+        if answer.status >= 500:
+            return None, f"{answer.status} server error", self._backoff(attempt)
+        raise self._fatal(answer, method, path)
+
+    def fetch_answer(self, method: str, path: str, params: dict | None, body: dict | None = None) -> Answer:
+        """One request, its whole answer read within `timeout` seconds from the start (requests'
+        own timeout is per read: a server trickling a byte a second would never trip it)."""
+        deadline = time.monotonic() + self.timeout
+        response = self.session.request(method, self.base_url + path, params=params, json=body,
+                                        timeout=self.timeout, stream=True)
+        chunks = []
+        try:
+            while chunk := _read_before(response, deadline, path):
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # drops the connection: it may still carry the rest of this answer
+            raise
+        response.raw.release_conn()  # read to the end: the connection can serve the next request
+        return Answer(response.status_code, response.reason or "", response.headers, b"".join(chunks))
+
+    def _rate_limited(self, method: str, path: str, answer: Answer) -> tuple[float, str]:
+        """How long to wait after a 429, and why; a wait above LUMA_MAX_WAIT_SECONDS ends the step."""
+        header = answer.headers.get("Retry-After")
+        pause, why = retry_after_seconds(header, self.rate_limit_wait)
+        if pause > self.max_wait:
+            raise LumaWaitTooLong(
+                f"{method} {path}: 429 Too Many Requests and Luma asked to wait {pause:g} s ({why}: "
+                f"{(header or '').strip()[:40]!r}), more than LUMA_MAX_WAIT_SECONDS={self.max_wait:g}; "
+                "stopping now rather than holding the lock that long (the next run tries again)")
+        return pause, f"429 Too Many Requests (waiting {pause:g} s: {why})"
+
     def _backoff(self, attempt: int) -> float:
         return min(MAX_BACKOFF_SECONDS, self.backoff * 2 ** (attempt - 1))
 
     @staticmethod
-    def _json_object(response: requests.Response) -> dict | None:
+    def _json_object(answer: Answer) -> dict | None:
         try:
-            body = response.json()
+            body = json.loads(answer.body)
         except ValueError:
             return None
         return body if isinstance(body, dict) else None
 
-    def _fatal(self, response: requests.Response, method: str, path: str) -> LumaError:
-        body = redact(response.text[:ERROR_BODY_CHARS], [self.api_key])
-        status = response.status_code
+    def _fatal(self, answer: Answer, method: str, path: str) -> LumaError:
+        body = redact(answer.text()[:ERROR_BODY_CHARS], [self.api_key])
+        status = answer.status
         if status in (401, 403):
             return LumaAuthError(
-                f"{method} {path}: Luma refused the API key ({status}). Check LUMA_API_KEY (made at "
+                f"{method} {path}: Luma refused the API key ({status}). Check {self.key_variable} (made at "
                 "luma.com/calendar/manage/api-keys) and that the calendar has Luma Plus, which the "
                 f"API requires. Luma said: {body}")
         kind = LumaNotFound if status == 404 else LumaError
-        return kind(f"{method} {path}: {status} {response.reason}: {body}")
+        return kind(f"{method} {path}: {status} {answer.reason}: {body}")
 
     # -- the one pager ------------------------------------------------------------------------
 
@@ -249,6 +343,22 @@ class LumaClient:
     def fetch_guests(self, luma_event_id: str) -> Iterator[dict]:
         """Every guest entry of one event, in whichever shape Luma sends."""
         return self.paginate(GUESTS, luma_event_id)
+
+    def fetch_calendar(self) -> dict | None:
+        """The calendar this key opens (`/v1/calendars/get`), or None where Luma will not say (no
+        such path, or not for this key): the caller then works it out from the events."""
+        try:
+            return self.get(CALENDAR_PATH)
+        except LumaError as exc:
+            log.info("the calendar's own id is not known from %s (%s); taking the one most of its "
+                     "events carry", CALENDAR_PATH, exc)
+            return None
+
+    def fetch_event(self, luma_event_id: str) -> dict:
+        """One event with its `hosts[]`, in the generation the event list answered in."""
+        if self.generation.get(EVENTS.current) == "legacy":
+            return self.get(EVENT_GET.legacy, {EVENT_GET.legacy_id_param: luma_event_id})
+        return self.get(EVENT_GET.current, {EVENT_GET.current_id_param: luma_event_id})
 
     def fetch_pending_guests(self, luma_event_id: str) -> Iterator[dict]:
         """Every guest of one event waiting for approval (Luma's `approval_status` filter)."""

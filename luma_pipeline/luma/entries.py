@@ -147,3 +147,24 @@ def answer_text(value: object) -> str | None:
     if isinstance(value, Mapping):
         return clean_text(", ".join(filter(None, (answer_text(v) for v in value.values()))))
     return clean_text(value)
+
+
+def event_calendar_id(entry: Mapping) -> str | None:
+    """The id of the calendar that manages an event (`calendar_id` current, `calendar_api_id` legacy)."""
+    return first_id(unwrap(entry, "event"), entry, keys=("calendar_id", "calendar_api_id"))
+
+
+def calendar_id_of(body: Mapping) -> str | None:
+    """A calendar's own id from a `/v1/calendars/get` answer (wrapped in `calendar` or flat)."""
+    return first_id(unwrap(body, "calendar"))
+
+
+def host_emails(body: Mapping) -> list[str]:
+    """The hosts' emails (trimmed, case-folded, in Luma's order, once each) of an event-get answer
+    of either generation: `{event, hosts[]}` or a flat event with `hosts[]`."""
+    emails: list[str] = []
+    for host in body.get("hosts") or []:
+        email = clean_text(host.get("email")) if isinstance(host, Mapping) else None
+        if email and email.casefold() not in emails:
+            emails.append(email.casefold())
+    return emails

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from ..files import atomic_write
+from .calendars import split_into_calendars
 from .community import generate_community
 from .server import Faults, SimulatedLuma
+
+PARENT_CHECK_SECONDS = 0.5  # how soon we notice that the process that started us is gone
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--rate-limit-writes", type=int, default=0, metavar="N",
                         help="answer the next N update-status calls (POST) with 429")
     faults.add_argument("--no-retry-after", action="store_true", help="send those 429s without a Retry-After header")
+    faults.add_argument("--retry-after", type=int, default=1, metavar="S",
+                        help="the Retry-After of those 429s in seconds (default 1; 86400 asks for a day)")
     faults.add_argument("--server-errors", type=int, default=0, metavar="N",
                         help="answer the next N requests with 500, 502, 503 in turn")
     faults.add_argument("--slow", type=int, default=0, metavar="N", help="delay the next N requests by --slow-seconds")
@@ -45,9 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="list answers say has_more: true but give no next_cursor")
     faults.add_argument("--requests-per-minute", type=int, default=None, metavar="N",
                         help="enforce a per-key limit of N requests a minute (429 + Retry-After when over)")
+    faults.add_argument("--trickle", type=int, default=0, metavar="N",
+                        help="send the next N answers' bodies one byte at a time, --trickle-seconds apart")
+    faults.add_argument("--trickle-seconds", type=float, default=2.0, metavar="S",
+                        help="pause between two bytes of a trickled answer (default 2)")
+    parser.add_argument("--calendar", action="append", default=[], metavar="NAME=KEY",
+                        help="serve several calendars (repeat): each manages some events, lists some of "
+                             "another's, and hosts them; without it one calendar answers to --api-key")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument("--url-file", type=Path, metavar="PATH",
                         help="write the server's URL to PATH once it answers (for scripts using --port 0)")
+    parser.add_argument("--parent-pid", type=int, metavar="PID",
+                        help="stop serving when process PID is gone (a script that started us was killed)")
+    parser.add_argument("--cleanup-dir", type=Path, metavar="DIR",
+                        help="remove DIR when we stop (the starting script's temporary folder)")
     return parser
 
 
@@ -56,39 +74,73 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _validate(parser, args)
-    faults = Faults(rate_limit_count=args.rate_limit, retry_after=None if args.no_retry_after else 1,
-                    server_error_count=args.server_errors, slow_count=args.slow, slow_seconds=args.slow_seconds,
-                    malformed_count=args.malformed, has_more_without_cursor=args.has_more_without_cursor,
-                    legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute,
-                    write_rate_limit_count=args.rate_limit_writes)
+    faults = faults_from(args)
     stopped = threading.Event()
     # Both signals just end the wait, so the server always stops through the same clean path.
     previous = {sig: signal.signal(sig, lambda *_: stopped.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         community = generate_community(args.seed, n_events=args.events, n_people=args.people,
                                        mean_guests_per_event=args.guests_per_event)
+        if args.calendar:
+            split_into_calendars(community, _calendar_keys(parser, args.calendar), args.seed)
         with SimulatedLuma(community, api_key=args.api_key, port=args.port, faults=faults,
                            verbose=args.verbose) as luma:
             guests = sum(len(event.guests) for event in community.events)
+            keys = (f"LUMA_CALENDARS='{'; '.join(args.calendar)}'" if args.calendar
+                    else f"LUMA_API_KEY={args.api_key}")
             print(f"Simulated Luma serving {len(community.events)} events, {guests} guests at {luma.url}; "
-                  f"export LUMA_API_BASE_URL={luma.url} LUMA_API_KEY={args.api_key}", file=sys.stderr, flush=True)
+                  f"export LUMA_API_BASE_URL={luma.url} {keys}", file=sys.stderr, flush=True)
             if args.url_file:
                 with atomic_write(args.url_file) as handle:
                     handle.write(luma.url + "\n")
-            stopped.wait()
+            while not stopped.wait(PARENT_CHECK_SECONDS) and _parent_alive(args.parent_pid):
+                pass
     except OSError as exc:  # most often the port is taken
         print(f"cannot serve on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
         return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if args.cleanup_dir:
+            shutil.rmtree(args.cleanup_dir, ignore_errors=True)
     return 0
+
+
+def _parent_alive(pid: int | None) -> bool:
+    """Whether the process that started us (when named) still runs."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def faults_from(args: argparse.Namespace) -> Faults:
+    """The fault switches of the command line as the server's Faults."""
+    return Faults(rate_limit_count=args.rate_limit, retry_after=None if args.no_retry_after else args.retry_after,
+                  server_error_count=args.server_errors, slow_count=args.slow, slow_seconds=args.slow_seconds,
+                  malformed_count=args.malformed, has_more_without_cursor=args.has_more_without_cursor,
+                  legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute,
+                  trickle_count=args.trickle, trickle_seconds=args.trickle_seconds,
+                  write_rate_limit_count=args.rate_limit_writes)
+
+
+def _calendar_keys(parser: argparse.ArgumentParser, entries: list[str]) -> list[tuple[str, str]]:
+    pairs = [tuple(part.strip() for part in entry.partition("=")[::2]) for entry in entries]
+    if any(not name or not key for name, key in pairs) or len({k for _, k in pairs}) < len(pairs):
+        parser.error("--calendar takes NAME=KEY, each with a key of its own")
+    return pairs
 
 
 def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
-    for name in ("events", "people", "rate_limit", "server_errors", "slow", "malformed", "rate_limit_writes"):
+    for name in ("events", "people", "rate_limit", "server_errors", "slow", "malformed", "trickle", "retry_after",
+                 "rate_limit_writes"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must not be negative")
     if args.guests_per_event < 0 or args.slow_seconds < 0:

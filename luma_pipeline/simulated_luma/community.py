@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import string
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
 from heapq import nlargest
@@ -228,14 +228,37 @@ class SimEvent:
     coordinate: dict | None = None
     meeting_url: str | None = None
     created_at: datetime | None = None
+    calendar_id: str | None = None  # the calendar that manages it (None: the only calendar)
+    hosts: list[dict] = field(default_factory=list)  # event get's hosts[] (empty: the default host)
+
+
+@dataclass
+class SimCalendar:
+    """One calendar of several: its id, its name, the key that opens it, and the events of other
+    calendars it lists (it manages the events whose calendar_id is its id)."""
+
+    id: str
+    name: str
+    api_key: str
+    listed: list[str] = field(default_factory=list)
+    faults: object | None = None  # a server.Faults of its own (None: the server's)
+
+    def relation(self, event: "SimEvent") -> str | None:
+        """'managed', 'listed', or None when the event is not on this calendar."""
+        if event.calendar_id == self.id:
+            return "managed"
+        return "listed" if event.id in self.listed else None
 
 
 @dataclass
 class Community:
-    """The calendar's events (in start order) and the ground truth about the people behind guests."""
+    """The calendar's events (in start order) and the ground truth about the people behind guests.
+
+    With `calendars` empty, every event belongs to the one calendar the server's key opens."""
 
     events: list[SimEvent]
     people: list[dict]
+    calendars: list[SimCalendar] = field(default_factory=list)
 
     def event(self, event_id: str) -> SimEvent | None:
         """The event with this id, or None."""

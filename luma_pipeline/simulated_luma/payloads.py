@@ -47,7 +47,8 @@ def tag_id(name: str) -> str:
 def event_current(event: SimEvent, *, with_tags: bool = True) -> dict:
     """A current-generation (flat) event; tags appear only in list answers."""
     body = {
-        "id": event.id, "platform": "luma", "calendar_id": CALENDAR_ID, "user_id": HOST["id"],
+        "id": event.id, "platform": "luma", "calendar_id": event.calendar_id or CALENDAR_ID,
+        "user_id": HOST["id"],
         "name": event.name, "description": event.description, "description_md": event.description,
         "start_at": iso(event.start_at), "end_at": iso(event.end_at),
         "duration_interval": duration_interval(event.start_at, event.end_at),
@@ -65,7 +66,7 @@ def event_legacy(event: SimEvent) -> dict:
     """A legacy event object (the `event` inside a legacy entry)."""
     lat_lon = event.coordinate or {}
     return {
-        "api_id": event.id, "calendar_api_id": CALENDAR_ID, "user_api_id": HOST["id"],
+        "api_id": event.id, "calendar_api_id": event.calendar_id or CALENDAR_ID, "user_api_id": HOST["id"],
         "created_at": iso(event.created_at), "name": event.name, "description": event.description,
         "description_md": event.description, "start_at": iso(event.start_at), "end_at": iso(event.end_at),
         "duration_interval": duration_interval(event.start_at, event.end_at), "timezone": event.timezone,
@@ -121,9 +122,15 @@ def user_legacy() -> dict:
     return {"user": _legacy_person(HOST)}
 
 
-def hosts(generation: str) -> list[dict]:
-    """The event's hosts in the generation's id spelling."""
-    return [dict(HOST) if generation == "current" else _legacy_person(HOST)]
+def hosts(generation: str, event: SimEvent | None = None) -> list[dict]:
+    """The event's hosts (the default host when it names none) in the generation's id spelling."""
+    people = (event.hosts if event is not None else None) or [HOST]
+    return [dict(p) if generation == "current" else _legacy_person(p) for p in people]
+
+
+def calendar(cal) -> dict:
+    """A calendar as `/v1/calendars/get` answers (its id in both spellings)."""
+    return {"id": cal.id, "api_id": cal.id, "name": cal.name}
 
 
 def _legacy_person(person: dict) -> dict:

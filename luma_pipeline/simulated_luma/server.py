@@ -12,6 +12,7 @@ import binascii
 import json
 import math
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -22,7 +23,7 @@ from typing import Callable, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from . import payloads
-from .community import Community, SimEvent, generate_community
+from .community import Community, SimCalendar, SimEvent, generate_community
 
 DEFAULT_PAGE_LIMIT = 50
 MAX_PAGE_LIMIT = 100  # what the client is told to request; larger asks are clamped, as Luma says it does
@@ -46,6 +47,10 @@ class Faults:
     has_more_without_cursor: bool = False
     legacy_only: bool = False
     requests_per_minute: int | None = None
+    # a body sent one byte every trickle_seconds for the next trickle_count answers (a per-read
+    # timeout never trips; only a deadline on the whole answer does)
+    trickle_count: int = 0
+    trickle_seconds: float = 2.0
     write_rate_limit_count: int = 0  # 429 on the next N update-status calls only
     ignore_approval_status_filter: bool = False  # guest lists answer every guest, filter or not
 
@@ -74,6 +79,7 @@ class Answer(NamedTuple):
     body: bytes
     headers: dict = {}
     content_type: str = JSON_TYPE
+    trickle_seconds: float = 0.0  # > 0: write the body one byte at a time, this far apart
 
 
 def _json(status: int, payload: dict, headers: dict | None = None) -> Answer:
@@ -98,6 +104,7 @@ ROUTES = {
     "/v1/event/get": ("legacy", "_event_get"),
     "/v1/users/get-self": ("current", "_get_self"),
     "/v1/user/get-self": ("legacy", "_get_self"),
+    "/v1/calendars/get": ("current", "_calendar_get"),
     "/v1/events/guests/update-status": ("current", "_update_status"),
     "/v1/event/update-guest-status": ("legacy", "_update_status"),
 }
@@ -126,8 +133,10 @@ class SimulatedLuma:
         self.verbose = verbose
         self.url = ""
         self.requests: list[RequestRecord] = []
+        self.requests_by_calendar: dict[str | None, list[RequestRecord]] = {}  # by the key's calendar
         self.writes: list[WriteRecord] = []  # every update-status call, with its JSON body
         self.received = threading.Event()  # set at the first request: a test can wait for it
+        self.stopping = threading.Event()  # ends trickled answers when the server stops
         self._lock = threading.Lock()
         self._errors_served = 0
         self._windows: dict[str, deque] = {}
@@ -153,6 +162,7 @@ class SimulatedLuma:
         """Stop serving, close open connections and free the port."""
         if self._server is None:
             return
+        self.stopping.set()
         self._server.shutdown()
         self._server.close_connections()
         self._server.server_close()
@@ -171,69 +181,85 @@ class SimulatedLuma:
         """The response to one request (faults first, then routing, auth, rate limit, endpoint)."""
         split = urlsplit(target)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
+        calendar = self.calendar_of(api_key)
         payload = _json_body(body) if method == "POST" else None
-        answer = self._answer(method, split.path, query, api_key, payload)
+        answer = self._answer(method, split.path, query, api_key, calendar, payload)
+        record = RequestRecord(method, split.path, query, answer.status)
         with self._lock:
-            self.requests.append(RequestRecord(method, split.path, query, answer.status))
+            self.requests.append(record)
+            self.requests_by_calendar.setdefault(calendar.name if calendar else None, []).append(record)
             if split.path in WRITE_PATHS:
                 self.writes.append(WriteRecord(split.path, payload, answer.status))
         self.received.set()
         return answer
 
-    def _answer(self, method: str, path: str, query: dict, api_key: str | None, payload) -> Answer:
-        delay, fault = self._take_fault(write=path in WRITE_PATHS)
+    def calendar_of(self, api_key: str | None) -> SimCalendar | None:
+        """The calendar a key opens (the one calendar of a community without calendars), or None."""
+        if not self.community.calendars:
+            return SimCalendar(payloads.CALENDAR_ID, payloads.HOST["name"], self.api_key) \
+                if api_key == self.api_key else None
+        return next((c for c in self.community.calendars if c.api_key == api_key), None)
+
+    def _answer(self, method: str, path: str, query: dict, api_key: str | None,
+                calendar: SimCalendar | None, payload=None) -> Answer:
+        faults = calendar.faults if calendar is not None and calendar.faults is not None else self.faults
+        delay, fault, trickle = self._take_fault(faults, write=path in WRITE_PATHS)
         if delay:
             time.sleep(delay)
         if fault is not None:
             return fault
         route = ROUTES.get(path)
-        if route is None or (route[0] == "current" and self.faults.legacy_only):
+        if route is None or (route[0] == "current" and faults.legacy_only):
             return _error(404, f"Not found: {path}")
-        if api_key != self.api_key:
+        if calendar is None:
             # Real Luma echoes the submitted key in some error bodies; clients must redact it.
             return _error(401, f"Invalid API key: {api_key}" if api_key else "Missing x-luma-api-key header")
         if method != ("POST" if path in WRITE_PATHS else "GET"):
             return _error(405, f"Method {method} not allowed on {path}")
-        limited, limit_headers = self._rate_limit(api_key)
+        limited, limit_headers = self._rate_limit(api_key, faults)
         if limited is not None:
             return limited
         generation, handler = route
         try:
-            answer = getattr(self, handler)(generation, path, payload if path in WRITE_PATHS else query)
+            answer = getattr(self, handler)(generation, path, payload if path in WRITE_PATHS else query,
+                                            calendar)
         except BadRequest as exc:
             answer = _error(400, str(exc))
-        return answer._replace(headers={**answer.headers, **limit_headers})
+        return answer._replace(headers={**answer.headers, **limit_headers}, trickle_seconds=trickle)
 
-    def _take_fault(self, write: bool = False) -> tuple[float, Answer | None]:
-        """Consume this request's share of the fault counters, in the documented order."""
-        f = self.faults
+    def _take_fault(self, f: Faults, write: bool = False) -> tuple[float, Answer | None, float]:
+        """Consume this request's share of the fault counters, in the documented order: its delay,
+        the fault answer (or None) and how slowly a normal answer's body is to be written."""
         with self._lock:
-            delay = 0.0
+            delay = trickle = 0.0
             if f.slow_count > 0:
                 f.slow_count -= 1
                 delay = f.slow_seconds
+            if f.trickle_count > 0:
+                f.trickle_count -= 1
+                trickle = f.trickle_seconds
             if write and f.write_rate_limit_count > 0:
                 f.write_rate_limit_count -= 1
                 headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
-                return delay, _error(429, "Too many requests, please slow down.", headers)
+                return delay, _error(429, "Too many requests, please slow down.", headers), 0.0
             if f.rate_limit_count > 0:
                 f.rate_limit_count -= 1
                 headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
-                return delay, _error(429, "Too many requests, please slow down.", headers)
+                return delay, _error(429, "Too many requests, please slow down.", headers), 0.0
             if f.server_error_count > 0:
                 f.server_error_count -= 1
                 status = SERVER_ERROR_CYCLE[self._errors_served % len(SERVER_ERROR_CYCLE)]
                 # Each burst starts again at 500, so a test can predict the statuses it sets up.
                 self._errors_served = 0 if f.server_error_count == 0 else self._errors_served + 1
-                return delay, _server_error(status)
+                return delay, _server_error(status), 0.0
             if f.malformed_count > 0:
                 f.malformed_count -= 1
-                return delay, Answer(200, MALFORMED_BODY)
-        return delay, None
+                return delay, Answer(200, MALFORMED_BODY), 0.0
+        return delay, None, trickle
 
-    def _rate_limit(self, api_key: str) -> tuple[Answer | None, dict]:
+    def _rate_limit(self, api_key: str, faults: Faults) -> tuple[Answer | None, dict]:
         """A 429 when the key has used its requests of the last minute, and the limit headers."""
-        limit = self.faults.requests_per_minute
+        limit = faults.requests_per_minute
         if not limit:
             return None, {}
         now = time.monotonic()
@@ -254,16 +280,16 @@ class SimulatedLuma:
 
     # -- endpoints --------------------------------------------------------------------------
 
-    def _events_list(self, generation: str, path: str, query: dict) -> Answer:
+    def _events_list(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
         after, before = _time_param(query, "after"), _time_param(query, "before")
-        events = [ev for ev in self.community.events
+        events = [ev for ev in self._calendar_events(calendar)
                   if (after is None or ev.start_at > after) and (before is None or ev.start_at < before)]
         events.sort(key=lambda ev: (ev.start_at, ev.id), reverse=_descending(query))
         shape = payloads.event_current if generation == "current" else payloads.event_legacy_entry
         return self._page(events, query, shape)
 
-    def _guests_list(self, generation: str, path: str, query: dict) -> Answer:
-        event = self._event(path, query)
+    def _guests_list(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
+        event = self._event(path, query, calendar, managed_only=True)
         if event is None:
             return _error(404, f"Event not found: {_event_id(path, query)}")
         guests = event.guests
@@ -273,18 +299,19 @@ class SimulatedLuma:
         shape = payloads.guest_current if generation == "current" else payloads.guest_legacy_entry
         return self._page(guests, query, lambda guest: shape(guest, event))
 
-    def _event_get(self, generation: str, path: str, query: dict) -> Answer:
-        event = self._event(path, query)
+    def _event_get(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
+        event = self._event(path, query, calendar)
         if event is None:
             return _error(404, f"Event not found: {_event_id(path, query)}")
         if generation == "current":
-            return _json(200, {**payloads.event_current(event, with_tags=False), "hosts": payloads.hosts("current")})
-        return _json(200, {"event": payloads.event_legacy(event), "hosts": payloads.hosts("legacy")})
+            return _json(200, {**payloads.event_current(event, with_tags=False),
+                               "hosts": payloads.hosts("current", event)})
+        return _json(200, {"event": payloads.event_legacy(event), "hosts": payloads.hosts("legacy", event)})
 
-    def _get_self(self, generation: str, path: str, query: dict) -> Answer:
+    def _get_self(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
         return _json(200, payloads.user_current() if generation == "current" else payloads.user_legacy())
 
-    def _update_status(self, generation: str, path: str, payload) -> Answer:
+    def _update_status(self, generation: str, path: str, payload, calendar: SimCalendar) -> Answer:
         """Set one guest's approval status, as either generation's update-status call does."""
         if not isinstance(payload, dict):
             raise BadRequest("Invalid request: expected a JSON object body")
@@ -304,11 +331,27 @@ class SimulatedLuma:
             guest.approval_status = status
         return _json(200, {})
 
-    def _event(self, path: str, query: dict) -> SimEvent | None:
+    def _calendar_get(self, generation: str, path: str, query: dict, calendar: SimCalendar) -> Answer:
+        return _json(200, {"calendar": payloads.calendar(calendar)})
+
+    def _calendar_events(self, calendar: SimCalendar) -> list[SimEvent]:
+        """The events a calendar lists: those it manages and those it added from elsewhere."""
+        if not self.community.calendars:
+            return self.community.events
+        return [ev for ev in self.community.events if calendar.relation(ev)]
+
+    def _event(self, path: str, query: dict, calendar: SimCalendar,
+               managed_only: bool = False) -> SimEvent | None:
+        """The event the query names, when the calendar may see it (guest lists: only a
+        calendar that manages the event)."""
         event_id = _event_id(path, query)
         if not event_id:
             raise BadRequest(f"Missing required parameter: {EVENT_ID_PARAMS[path][0]}")
-        return self.community.event(event_id)
+        event = self.community.event(event_id)
+        if event is None or not self.community.calendars:
+            return event
+        relation = calendar.relation(event)
+        return event if relation == "managed" or (relation and not managed_only) else None
 
     def _page(self, items: list, query: dict, shape: Callable[..., dict]) -> Answer:
         """One page of items in Luma's envelope; only this page is rendered."""
@@ -408,6 +451,11 @@ class _Server(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(*args, **kwargs)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a timeout, a deadline) is not the server's error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Shut every open keep-alive connection so its handler thread ends."""
         with self.connections_lock:
@@ -456,8 +504,16 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in answer.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if method != "HEAD":
+        if method == "HEAD":
+            return
+        if not answer.trickle_seconds:
             self.wfile.write(answer.body)
+            return
+        for position in range(len(answer.body)):  # a byte at a time, until done or the server stops
+            self.wfile.write(answer.body[position:position + 1])
+            self.wfile.flush()
+            if self.server.sim.stopping.wait(answer.trickle_seconds):
+                return
 
     def log_message(self, format: str, *args) -> None:
         if self.server.sim.verbose:

@@ -3,12 +3,11 @@ lists to fetch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from psycopg2.extras import execute_values
 
 from ..luma.entries import EVENT_COLUMNS
-from ..settled import is_settled
+from .listing import changed_fields
 
 # Columns Luma owns. An event counts as changed when any of them differs from what we hold.
 _LUMA_OWNED = [c for c in EVENT_COLUMNS if c != "luma_event_id"]
@@ -26,7 +25,7 @@ ON CONFLICT (luma_event_id) DO UPDATE SET
 WHERE ({", ".join(f"e.{c}" for c in _LUMA_OWNED)})
       IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _LUMA_OWNED)})
    OR e.sync_status = 'source_deleted'
-RETURNING (xmax = 0) AS inserted
+RETURNING (xmax = 0) AS inserted, id, luma_event_id
 """
 
 
@@ -42,14 +41,20 @@ class EventCounts:
     skipped: int = 0
 
 
-def upsert_events(conn, rows: list[dict], counts: EventCounts) -> None:
-    """Insert new events and update changed ones, counting each kind; unchanged rows are not touched."""
+def upsert_events(conn, rows: list[dict], counts: EventCounts) -> dict[str, int]:
+    """Insert new events and update changed ones, counting each kind; unchanged rows are not touched.
+    Returns {luma event id: events.id} of the new and changed ones, and records what changed."""
+    before = luma_fields(conn, [row["luma_event_id"] for row in rows])
     values = [tuple(row[c] for c in EVENT_COLUMNS) + (row["luma_category"],) for row in rows]
     with conn.cursor() as cur:
         results = execute_values(cur, UPSERT_EVENTS, values, page_size=500, fetch=True)
-    counts.new += sum(1 for (inserted,) in results if inserted)
-    counts.changed += sum(1 for (inserted,) in results if not inserted)
+    counts.new += sum(1 for inserted, _, _ in results if inserted)
+    counts.changed += sum(1 for inserted, _, _ in results if not inserted)
     counts.unchanged += len(rows) - len(results)
+    by_id = {row["luma_event_id"]: row for row in rows}
+    record_changes(conn, [(event_id, change) for inserted, event_id, luma_id in results if not inserted
+                          for change in changed_fields(before[luma_id], by_id[luma_id], _LUMA_OWNED)])
+    return {luma_id: event_id for _, event_id, luma_id in results}
 
 
 def save_event_tags(conn, rows: list[dict]) -> None:
@@ -65,42 +70,35 @@ def save_event_tags(conn, rows: list[dict]) -> None:
                        values, template="(%s, %s::text[])", page_size=500)
 
 
-def mark_source_deleted(conn, seen_ids: list[str]) -> int:
-    """Mark events Luma no longer lists as `source_deleted` (never deleted); return how many."""
+def luma_fields(conn, luma_ids: list[str]) -> dict[str, dict]:
+    """The Luma-owned fields we hold for these events, by Luma event id."""
     with conn.cursor() as cur:
-        cur.execute("""
-            UPDATE events SET sync_status = 'source_deleted', updated_at = now()
-            WHERE luma_event_id IS NOT NULL AND sync_status <> 'source_deleted'
-              AND NOT (luma_event_id = ANY(%s))
-            RETURNING id""", (seen_ids,))
-        return cur.rowcount
+        cur.execute(f"SELECT luma_event_id, {', '.join(_LUMA_OWNED)} FROM events "
+                    "WHERE luma_event_id = ANY(%s)", (luma_ids,))
+        return {row[0]: dict(zip(_LUMA_OWNED, row[1:])) for row in cur}
 
 
-def live_event_count(conn) -> int:
-    """How many events Luma listed at the last sync (not marked deleted)."""
+def record_changes(conn, changes: list[tuple[int, tuple[str, str | None, str | None]]]) -> None:
+    """Keep each changed field (event, field, old, new) in event_changes, stamped with this
+    transaction's time, so one sync's changes share one `changed_at`."""
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM events WHERE luma_event_id IS NOT NULL "
-                    "AND sync_status <> 'source_deleted'")
-        return cur.fetchone()[0]
+        execute_values(cur, "INSERT INTO event_changes (event_id, field, old_value, new_value) VALUES %s",
+                       [(event_id, name, old, new) for event_id, (name, old, new) in changes])
 
 
 @dataclass(frozen=True)
 class EventToFetch:
-    """A settled event whose guest list is wanted."""
+    """A settled event whose guest list is wanted (its events.id, when it has one yet)."""
 
-    id: int
+    id: int | None
     luma_event_id: str
     name: str
 
 
-def events_awaiting_guests(conn, now: datetime, settle_hours: float,
-                           full_refresh: bool = False) -> list[EventToFetch]:
-    """Settled events still at Luma whose attendance is not imported (all of them on a full refresh)."""
+def imported_events(conn) -> set[str]:
+    """Luma ids of the events whose attendance has been imported (their guest lists are not fetched
+    again unless on a full refresh)."""
     with conn.cursor() as cur:
-        cur.execute("""
-            SELECT id, luma_event_id, name, start_at, end_at FROM events
-            WHERE luma_event_id IS NOT NULL AND sync_status <> 'source_deleted'
-              AND (attendance_imported_at IS NULL OR %s)
-            ORDER BY start_at, id""", (full_refresh,))
-        return [EventToFetch(id_, luma_id, name) for id_, luma_id, name, start, end in cur
-                if is_settled(start, end, now, settle_hours)]
+        cur.execute("SELECT luma_event_id FROM events WHERE luma_event_id IS NOT NULL "
+                    "AND attendance_imported_at IS NOT NULL")
+        return {luma_id for (luma_id,) in cur}
