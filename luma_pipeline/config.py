@@ -22,6 +22,8 @@ VARIABLES = (
     "SETTLE_HOURS", "LUMA_TAG_CATEGORY_MAP", "DEFAULT_PHONE_REGION", "FUZZY_NAME_THRESHOLD",
     "QUESTION_FIELD_MAP", "ACADEMIC_YEAR_START_MONTH", "PARTY_CATEGORY", "MIN_COMPARABLE_ATTENDEES",
     "CRON_SCHEDULE", "RUN_ON_START", "LOG_LEVEL",
+    # the importer
+    "IMPORT_MAX_ROWS",
 )
 # The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
 ANSWER_FIELDS = ("gender", "school", "class_year")
@@ -59,6 +61,7 @@ class Settings:
     cron_schedule: str = "0 */6 * * *"
     run_on_start: bool = True
     log_level: str = "INFO"
+    import_max_rows: int = 2_000_000  # a guest list with more rows is refused before it is read
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
@@ -107,6 +110,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
         run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        import_max_rows=int(_number(env, "IMPORT_MAX_ROWS", 2_000_000, minimum=1, whole=True)),
     )
 
 

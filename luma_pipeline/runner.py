@@ -42,10 +42,11 @@ class StepContext:
 
 
 def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: bool = False,
-             required: tuple[str, ...] = ()) -> int:
+             required: tuple[str, ...] = (), read_only: bool = False) -> int:
     """Run one pipeline step and return its exit code: 0 ok, 1 failure, 2 usage, 75 busy.
 
-    `required` names the environment variables the step cannot start without."""
+    `required` names the environment variables the step cannot start without; a `read_only`
+    step takes no lock and leaves no run_log row."""
     try:
         settings = load_settings()
         settings.require(*required)
@@ -59,10 +60,10 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
     try:
         conn = connect(settings)
         apply_schema(conn)
-        if not try_lock_step(conn, step):
+        if not read_only and not try_lock_step(conn, step):
             log.error("%s: another run of this step holds its lock; exiting (busy)", step)
             return EXIT_BUSY
-        return _run_logged(step, body, StepContext(settings, conn, dry_run))
+        return _run_logged(step, body, StepContext(settings, conn, dry_run), record=not read_only)
     except ConfigError as exc:
         log.error("%s: configuration: %s", step, exc)
         return EXIT_USAGE
@@ -78,29 +79,37 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
             conn.close()
 
 
-def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext) -> int:
-    run_id = None if ctx.dry_run else _start_run(ctx.conn, step)
+def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext,
+                record: bool = True) -> int:
+    run_id = _start_run(ctx.conn, step) if record and not ctx.dry_run else None
     try:
         result = body(ctx)
     except (ConfigError, UsageError) as exc:
-        ctx.conn.rollback()
+        _rollback(ctx.conn)
         _finish_run(ctx.conn, run_id, "failed", {}, str(exc))
         raise
     except Exception as exc:
-        ctx.conn.rollback()
+        _rollback(ctx.conn)
         message = redact(one_line(exc), ctx.settings.secrets())
         _finish_run(ctx.conn, run_id, "failed", {}, message)
         log.error("%s FAILED: %s", step, message)
         log.debug("traceback", exc_info=True)
         return EXIT_FAILURE
     except BaseException:  # SIGTERM (SystemExit) or Ctrl-C: roll back, say so, then stop
-        ctx.conn.rollback()
+        _rollback(ctx.conn)
         _finish_run(ctx.conn, run_id, "failed", {}, "stopped by a signal")
         log.error("%s stopped by a signal; its unfinished work was rolled back", step)
         raise
     _finish_run(ctx.conn, run_id, "failed" if result.failed else "ok", result.counts, result.summary)
     log.info("%s%s: %s", step, " (dry run, nothing written)" if ctx.dry_run else "", result.summary)
     return EXIT_FAILURE if result.failed else EXIT_OK
+
+
+def _rollback(conn) -> None:
+    """Roll back, unless the connection is gone: then there is nothing to roll back, and the error
+    that ended the step, not "connection already closed", is the one to report."""
+    if not conn.closed:
+        conn.rollback()
 
 
 def _start_run(conn, step: str) -> int:
@@ -110,7 +119,7 @@ def _start_run(conn, step: str) -> int:
 
 
 def _finish_run(conn, run_id: int | None, status: str, counts: dict, message: str) -> None:
-    if run_id is None:
+    if run_id is None or conn.closed:  # a lost connection: the row stays `running`
         return
     with conn, conn.cursor() as cur:
         cur.execute("""UPDATE run_log SET finished_at = now(), status = %s, counts = %s, message = %s

@@ -67,7 +67,6 @@ class PeopleIndex:
     identifiers: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) → person
     phones: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     traits: dict[int, tuple[str | None, int | None]] = field(default_factory=dict)  # gender, class year
-    lacking: dict[int, int] = field(default_factory=dict)  # person → bit mask of blank PERSON_FIELDS
     first_counts: Counter = field(default_factory=Counter)
     last_counts: Counter = field(default_factory=Counter)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)  # person → (first, last) folded

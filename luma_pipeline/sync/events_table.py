@@ -82,12 +82,20 @@ class EventToFetch:
 
 def events_awaiting_guests(conn, now: datetime, settle_hours: float,
                            full_refresh: bool = False) -> list[EventToFetch]:
-    """Settled events still at Luma whose attendance is not imported (all of them on a full refresh)."""
+    """Settled events still at Luma whose attendance is not imported and whose guest list was not
+    found empty at Luma (all of them on a full refresh)."""
     with conn.cursor() as cur:
         cur.execute("""
             SELECT id, luma_event_id, name, start_at, end_at FROM events
             WHERE luma_event_id IS NOT NULL AND sync_status <> 'source_deleted'
-              AND (attendance_imported_at IS NULL OR %s)
+              AND ((attendance_imported_at IS NULL AND luma_guest_list_empty_at IS NULL) OR %s)
             ORDER BY start_at, id""", (full_refresh,))
         return [EventToFetch(id_, luma_id, name) for id_, luma_id, name, start, end in cur
                 if is_settled(start, end, now, settle_hours)]
+
+
+def mark_guest_lists_empty(conn, event_ids: list[int], now: datetime) -> None:
+    """Remember that Luma's guest lists of these events were empty (asked again on a full refresh)."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE events SET luma_guest_list_empty_at = %s WHERE id = ANY(%s)",
+                    (now, event_ids))

@@ -16,6 +16,7 @@ from .events_table import (
     EventToFetch,
     events_awaiting_guests,
     live_event_count,
+    mark_guest_lists_empty,
     mark_source_deleted,
     upsert_events,
 )
@@ -31,6 +32,7 @@ class GuestListCounts:
     guests: int = 0
     already_pending: int = 0
     failed: int = 0
+    empty: int = 0  # events whose guest list at Luma is empty: no file written
 
 
 def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
@@ -44,9 +46,12 @@ def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
         to_fetch = events_awaiting_guests(ctx.conn, now, ctx.settings.settle_hours, full_refresh)
         ctx.conn.rollback() if ctx.dry_run else ctx.conn.commit()
         guest_lists = GuestListCounts()
-        for event in to_fetch:
-            fetch_guest_list(client, event, ctx.settings.csv_dir, now, guest_lists,
-                             dry_run=ctx.dry_run, replace_pending=full_refresh)
+        empty = [event.id for event in to_fetch
+                 if fetch_guest_list(client, event, ctx.settings.csv_dir, now, guest_lists,
+                                     dry_run=ctx.dry_run, replace_pending=full_refresh)]
+        if empty and not ctx.dry_run:
+            mark_guest_lists_empty(ctx.conn, empty, now)
+            ctx.conn.commit()
         counts = {"events": asdict(events), "guest_lists": asdict(guest_lists),
                   "requests": client.requests_made}
         return StepResult(summary_line(events, guest_lists, client.requests_made), counts,
@@ -88,14 +93,16 @@ def save_events(conn, rows: list[dict], counts: EventCounts) -> None:
 
 
 def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now: datetime,
-                     counts: GuestListCounts, *, dry_run: bool, replace_pending: bool) -> None:
-    """Fetch one event's guests and write them as one CSV; a failure is logged and counted."""
+                     counts: GuestListCounts, *, dry_run: bool, replace_pending: bool) -> bool:
+    """Fetch one event's guests and write them as one CSV; a failure is logged and counted.
+    Returns True when Luma's guest list is empty: no file is written (an empty file would say
+    nothing, and the organiser's own export of the event is the one to import)."""
     pending = pending_csvs(csv_dir, event.luma_event_id)
     if pending and not replace_pending:
         counts.already_pending += 1
         log.info("guest list of %s (%s) is already waiting to be imported: %s",
                  event.luma_event_id, event.name, pending[-1].name)
-        return
+        return False
     try:
         guests = [guest_from_entry(entry) for entry in client.fetch_guests(event.luma_event_id)]
     except LumaAuthError:
@@ -103,11 +110,16 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now
     except LumaError as exc:
         counts.failed += 1
         log.error("guest list of %s (%s) not fetched: %s", event.luma_event_id, event.name, exc)
-        return
+        return False
+    if not guests:
+        counts.empty += 1
+        log.info("guest list of %s (%s) is empty at Luma: no file written; asked again only with "
+                 "--full-refresh", event.luma_event_id, event.name)
+        return True
     counts.guests += len(guests)
     if dry_run:
         log.info("would write %d guest(s) of %s (%s)", len(guests), event.luma_event_id, event.name)
-        return
+        return False
     path = csv_dir / guest_csv_name(event.luma_event_id, event.name, now)
     write_guest_csv(path, guests)
     for older in pending:
@@ -115,6 +127,7 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now
             older.unlink(missing_ok=True)  # the new export holds everything the older one did
     counts.written += 1
     print_path(path)
+    return False
 
 
 def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: int) -> str:
@@ -122,5 +135,6 @@ def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: in
     return (f"events: fetched={events.fetched} new={events.new} changed={events.changed} "
             f"unchanged={events.unchanged} deleted={events.deleted} skipped={events.skipped}; "
             f"guest lists: written={guest_lists.written} guests={guest_lists.guests} "
-            f"already_pending={guest_lists.already_pending} failed={guest_lists.failed}; "
+            f"already_pending={guest_lists.already_pending} failed={guest_lists.failed} "
+            f"empty={guest_lists.empty}; "
             f"requests={requests}")
