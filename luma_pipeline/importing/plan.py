@@ -69,8 +69,6 @@ def match_batch(rows: list[GuestRow], index: PeopleIndex, ids: LocalIds, found: 
                 index.add_identifier(kind, value, person_id)
                 batch.identifiers.append((kind, value, staged_id))
         found.on_list.add(person_id)
-        if row.luma_guest_id:
-            found.event_guests[row.luma_guest_id] = person_id
         batch.people.append((staged_id, row.first_name, row.last_name, row.guest.email,
                              row.guest.phone, *(row.person_fields.get(f)
                                                 for f in ("gender", "school", "class_year"))))
