@@ -73,7 +73,8 @@ def write_export(path: Path, rows: int, crowd: list[tuple[str, str, str, str]], 
             first, last, email, phone = crowd[draw.randrange(len(crowd))]
             registered = start - timedelta(minutes=draw.randrange(60 * 24 * 30))
             status = draw.choice(STATUSES)
-            checked_in = start + timedelta(minutes=draw.randrange(90)) if status == "approved" and draw.random() < 0.6 else None
+            attended = status == "approved" and draw.random() < 0.6
+            checked_in = start + timedelta(minutes=draw.randrange(90)) if attended else None
             values = {"guest_id": f"gst-{n:015d}", "name": f"{first} {last}", "first_name": first,
                       "last_name": last, "email": email, "phone_number": phone,
                       "created_at": format_instant(registered), "approval_status": status,
@@ -106,7 +107,8 @@ def run_import(path: Path, url: str, csv_dir: Path) -> tuple[int, float, float]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_300_000, help="rows in the guest list")
     parser.add_argument("--people", type=int, default=100_000, help="distinct people behind them")
     parser.add_argument("--seed", type=int, default=7)

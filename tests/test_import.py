@@ -61,6 +61,11 @@ QUESTIONS = [GENDER_Q, SCHOOL_Q, YEAR_Q, ODD_Q, UNICODE_Q]
 @pytest.fixture
 def event(db, database_url):
     """The event of the guest lists, as luma_sync.py would have stored it."""
+    return store_event(db, database_url)
+
+
+def store_event(db, database_url) -> int:
+    """The schema, and the event of the guest lists as luma_sync.py would have stored it."""
     conn = psycopg2.connect(database_url)
     apply_schema(conn)
     conn.close()
@@ -187,7 +192,8 @@ def test_a_newer_export_of_the_same_guests_changes_nothing_a_person_sees(event, 
     assert shown(db) == before
     assert ("people found by luma_user_id=0 email=0 phone=0 name=0 fuzzy_name=0 luma_guest_id=4; "
             "new people=0; attendance new=0 updated=0") in caplog.text
-    assert table(db, "SELECT DISTINCT snapshot_at FROM attendance") == [(datetime(2025, 10, 13, 10, tzinfo=UTC),)]
+    assert table(db, "SELECT DISTINCT snapshot_at FROM attendance") == [
+        (datetime(2025, 10, 13, 10, tzinfo=UTC),)]
 
 
 def test_an_older_export_is_merged_and_never_undoes_a_check_in(event, db, csv_dir, caplog):

@@ -8,12 +8,11 @@ import io
 import tracemalloc
 from datetime import datetime, timezone
 
-import psycopg2
 import pytest
 from guest_lists import HEADER_GENERATIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_import import EVT, GUESTS, event, guest, table, write_csv  # noqa: F401 (event: a fixture)
+from test_import import EVT, GUESTS, guest, store_event, table, write_csv
 
 import import_luma_attendance
 from luma_pipeline.importing import inbox, step
@@ -26,6 +25,11 @@ COLUMNS = list(HEADER_GENERATIONS["2026-09 guest_id 35 columns"])
 QUESTION = "What do you hope to learn?"
 
 
+@pytest.fixture
+def event(db, database_url):
+    return store_event(db, database_url)
+
+
 def reason_of(csv_dir, name: str) -> str:
     return (csv_dir / "failed" / f"{name}.error.txt").read_text()
 
@@ -33,7 +37,8 @@ def reason_of(csv_dir, name: str) -> str:
 # -- 2: one bad value fails its file alone ------------------------------------------------------------
 
 def test_a_time_out_of_range_fails_its_file_alone_naming_row_column_and_value(event, db, csv_dir):
-    write_csv(csv_dir / "a-bad.csv", COLUMNS, [GUESTS[0], dict(GUESTS[1], checked_in_at="0001-01-01T00:00:00+05:00")])
+    write_csv(csv_dir / "a-bad.csv", COLUMNS,
+              [GUESTS[0], dict(GUESTS[1], checked_in_at="0001-01-01T00:00:00+05:00")])
     write_csv(csv_dir / "b-good.csv", COLUMNS, GUESTS[2:4])
 
     assert import_luma_attendance.main([]) == 1
@@ -57,11 +62,14 @@ def raw_row(n: int, name: str, answer: str = "") -> str:
 
 
 @pytest.mark.parametrize("damaged, row, column", [
-    ([raw_row(1, "Ann Lee"), raw_row(2, '"Jane Doe'), raw_row(3, "Bob Roe"), raw_row(4, "Cy Doe")], 3, "name"),
+    ([raw_row(1, "Ann Lee"), raw_row(2, '"Jane Doe'), raw_row(3, "Bob Roe"), raw_row(4, "Cy Doe")],
+     3, "name"),
     ([raw_row(1, "Ann Lee", '"I want to learn'), raw_row(2, "Bob Roe"), raw_row(3, "Cy Doe")], 2, QUESTION),
     ([raw_row(1, "Ann Lee"), raw_row(2, "Bob Roe", '"Everything') + "\r\n"], 3, QUESTION),
-], ids=["in a name, swallowing two guests", "in an answer, swallowing guests", "in the last answer, to the end"])
-def test_an_unbalanced_quote_is_refused_naming_the_row_where_it_opens(damaged, row, column, event, db, csv_dir):
+], ids=["in a name, swallowing two guests", "in an answer, swallowing guests",
+        "in the last answer, to the end"])
+def test_an_unbalanced_quote_is_refused_naming_the_row_where_it_opens(damaged, row, column, event, db,
+                                                                      csv_dir):
     (csv_dir / "damaged.csv").parent.mkdir(parents=True)
     (csv_dir / "damaged.csv").write_bytes(raw_guest_list(damaged))
 
@@ -112,7 +120,8 @@ def test_memory_grows_with_the_community_not_with_the_file(event, db, csv_dir, t
     people = [guest(n, f"Person{n} Test", f"p{n}@example.com", phone=f"+1617555{n:04d}",
                     checked_in="2025-10-10T23:05:00.000Z" if n % 2 else None) for n in range(30)]
     # the same 30 people registering again and again: 300 rows, then 3,000 rows
-    small = write_csv(tmp_path / "small.csv", COLUMNS, [dict(people[i % 30], guest_id=f"gst-s{i}") for i in range(300)])
+    small = write_csv(tmp_path / "small.csv", COLUMNS,
+                      [dict(people[i % 30], guest_id=f"gst-s{i}") for i in range(300)])
     large = write_csv(tmp_path / "large.csv", COLUMNS + [QUESTION], [
         dict(people[i % 30], guest_id=f"gst-l{i}", **{QUESTION: "x" * 300}) for i in range(3000)])
     assert large.stat().st_size > 10 * small.stat().st_size
@@ -162,7 +171,8 @@ def test_a_latin1_file_names_the_row_not_a_byte_offset(event, db, csv_dir):
     assert import_luma_attendance.main([]) == 1
 
     reason = reason_of(csv_dir, "latin1.csv")
-    assert "latin1.csv: row 3 (line 3): not UTF-8 text: byte 0xe9 in '00000007,Jos\ufffd \ufffdlvarez" in reason
+    assert ("latin1.csv: row 3 (line 3): not UTF-8 text: byte 0xe9 in '00000007,Jos\ufffd \ufffdlvarez"
+            in reason)
     assert "save it as 'CSV UTF-8'" in reason
 
 
@@ -186,7 +196,8 @@ def test_a_file_the_database_refuses_uses_up_only_its_own_new_people_ids(event, 
     with db.cursor() as cur:
         cur.execute("""CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
                        BEGIN RAISE EXCEPTION 'disk full (injected)'; END $$""")
-        cur.execute("CREATE TRIGGER refuse BEFORE INSERT ON attendance FOR EACH ROW EXECUTE FUNCTION refuse()")
+        cur.execute("CREATE TRIGGER refuse BEFORE INSERT ON attendance "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()")
     assert import_luma_attendance.main([]) == 1
     with db.cursor() as cur:
         cur.execute("DROP TRIGGER refuse ON attendance")
@@ -251,7 +262,8 @@ cells = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", '"', '""', "\r\n", "\n", "\r", ",", "\x00", "0001-01-01T00:00:00+05:00",
                      "9999-12-31T23:59:59-05:00", "2025-10-29T03:56:00.104Z", "a@b@c", "+1 (617) 555-0100",
-                     "Junior", "'27", "Class of 2027", "she/her", EVT, f"https://luma.com/check-in/{EVT}?pk=1",
+                     "Junior", "'27", "Class of 2027", "she/her", EVT,
+                     f"https://luma.com/check-in/{EVT}?pk=1",
                      "https://luma.com/check-in/evt-Other0000001?pk=1", "gst-000000000000001"]))
 rows = st.lists(st.lists(cells, max_size=len(EXPORT_COLUMNS) + 4), max_size=5)
 

@@ -132,7 +132,8 @@ def fresh_schema(database_url: str, events: list[tuple] | None = None):
         admin.close()
 
 
-def import_in_order(database_url: str, files: list[Path], events: list[tuple] | None = None) -> dict[str, list]:
+def import_in_order(database_url: str, files: list[Path],
+                    events: list[tuple] | None = None) -> dict[str, list]:
     """Each file imported on its own, in this order, into a fresh schema; the rows it leaves."""
     settings_ = load_settings()
     with fresh_schema(database_url, events) as conn:
@@ -398,7 +399,8 @@ def test_list_imported_newest_first_as_a_table_and_as_csv(events, db, tmp_path, 
     assert import_luma_attendance.main(["--list-imported", "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
 
-    assert table_lines[0].split() == ["imported", "(UTC)", "file", "event", "exported", "(UTC)", "rows", "result"]
+    assert table_lines[0].split() == ["imported", "(UTC)", "file", "event", "exported", "(UTC)", "rows",
+                                      "result"]
     assert [line.split("  ")[0] for line in table_lines[2:]] == ["2025-10-13 08:00"]
     assert newer.name in table_lines[1] and older.name in table_lines[2]
     assert [(r["file_name"], r["event"], r["rows"], r["result"]) for r in rows] == [
@@ -417,9 +419,11 @@ def test_a_database_of_the_previous_version_upgrades_in_place(events, db, databa
                        ALTER TABLE people DROP COLUMN field_snapshots;
                        ALTER TABLE events DROP COLUMN luma_guest_list_empty_at;
                        DROP TABLE imported_files;
-                       INSERT INTO people (id, first_name, last_name, email) VALUES (7, 'Jane', 'Doe', 'jane@example.com');
+                       INSERT INTO people (id, first_name, last_name, email)
+                       VALUES (7, 'Jane', 'Doe', 'jane@example.com');
                        INSERT INTO person_identifiers VALUES ('email', 'jane@example.com', 7);""")
-        cur.execute("""INSERT INTO attendance (event_id, person_id, luma_guest_id, approval_status, checked_in_at)
+        cur.execute("""INSERT INTO attendance (event_id, person_id, luma_guest_id, approval_status,
+                                               checked_in_at)
                        VALUES (%s, 7, 'gst-old', 'approved', %s)""", (events[FALL], CHECK_INS[1]))
         cur.execute("UPDATE events SET attendance = 1, attendance_imported_at = now(), "
                     "attendance_exported_at = %s WHERE id = %s", (T2, events[FALL]))
@@ -429,7 +433,7 @@ def test_a_database_of_the_previous_version_upgrades_in_place(events, db, databa
     assert import_luma_attendance.main([str(older)]) == 0
 
     assert attendance_table(db) == [
-        ("Fall Social", "jane@example.com", "approved", CHECK_INS[0]),  # the newer status, the earlier check-in
+        ("Fall Social", "jane@example.com", "approved", CHECK_INS[0]),  # newer status, earlier check-in
         ("Fall Social", "omar@example.com", "approved", None)]
     with db.cursor() as cur:
         cur.execute("SELECT luma_guest_id, snapshot_at FROM attendance WHERE person_id = 7")
@@ -475,7 +479,8 @@ def test_sync_files_and_the_organisers_exports_in_two_orders(start_luma, small_c
     exports.mkdir()
     settled = [e for e in community.events if (e.end_at or e.start_at + timedelta(hours=2))
                < datetime.now(UTC) - timedelta(days=2)]
-    manual = [checked_in_tab(exports, e, e.start_at + timedelta(days=d)) for e, d in zip(settled[:6], (1, 40) * 3)]
+    manual = [checked_in_tab(exports, e, e.start_at + timedelta(days=d))
+              for e, d in zip(settled[:6], (1, 40) * 3)]
     settled[1].guests = []  # its list at Luma is empty: only the organiser's export has it
     start_luma(community)
     assert luma_sync.main([]) == 0
