@@ -84,6 +84,7 @@ def write_export(path: Path, rows: int, crowd: list[tuple[str, str, str, str]], 
 
 
 def add_event(url: str) -> None:
+    """The schema, and the event the guest list belongs to."""
     conn = psycopg2.connect(url)
     try:
         apply_schema(conn)
@@ -107,6 +108,7 @@ def run_import(path: Path, url: str, csv_dir: Path) -> tuple[int, float, float]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_300_000, help="rows in the guest list")

@@ -113,8 +113,8 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, now
         return False
     if not guests:
         counts.empty += 1
-        log.info("guest list of %s (%s) is empty at Luma: no file written; asked again only with "
-                 "--full-refresh", event.luma_event_id, event.name)
+        log.info("guest list of %s (%s) is empty at Luma: no file written (asked again with "
+                 "--full-refresh)", event.luma_event_id, event.name)
         return True
     counts.guests += len(guests)
     if dry_run:
