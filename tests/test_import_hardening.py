@@ -240,11 +240,13 @@ def read_every_row(path) -> list:
 
 
 def returns_rows_or_says_why(path, raw: bytes) -> None:
+    """Rows, or a GuestFileError naming the file, that the reader saw coming: the safety net for
+    a row nobody foresaw ("cannot be read") is never what catches it."""
     path.write_bytes(raw)
     try:
         read_every_row(path)
     except GuestFileError as exc:
-        assert str(exc).startswith(path.name)
+        assert str(exc).startswith(path.name) and "cannot be read" not in str(exc), str(exc)
 
 
 FUZZ = settings(max_examples=2000, deadline=None, derandomize=True,
@@ -258,19 +260,20 @@ def test_the_reader_returns_rows_or_a_guest_file_error_for_any_bytes(raw, tmp_pa
     returns_rows_or_says_why(tmp_path / "fuzz.csv", raw)
 
 
-cells = st.one_of(
-    st.text(max_size=12),
-    st.sampled_from(["", '"', '""', "\r\n", "\n", "\r", ",", "\x00", "0001-01-01T00:00:00+05:00",
-                     "9999-12-31T23:59:59-05:00", "2025-10-29T03:56:00.104Z", "a@b@c", "+1 (617) 555-0100",
-                     "Junior", "'27", "Class of 2027", "she/her", EVT,
-                     f"https://luma.com/check-in/{EVT}?pk=1",
-                     "https://luma.com/check-in/evt-Other0000001?pk=1", "gst-000000000000001"]))
-rows = st.lists(st.lists(cells, max_size=len(EXPORT_COLUMNS) + 4), max_size=5)
+# Text made of what a CSV is made of: separators, quotes, line ends, column jumps, and values the
+# cleaning reads (times out of range, odd emails, phones, class years, other events' ids).
+ROW_START = "\r\ngst-000000000000001,Ann Lee,Ann,Lee,ann@example.com,"  # the rest of the row: drawn
+TOKENS = [ROW_START, ROW_START, ",", ",", ",,,,,,,,", '"', '""', "\r\n", "\n", "\r", "\x00", "\ufeff",
+          "\u2028", " ", "José",
+          "🎉", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2025-10-29T03:56:00.104Z",
+          "a@b@c", "ann@example.com", "+1 (617) 555-0100", "Ann Lee", "Junior", "'27", "Class of 2027",
+          "she/her", EVT, f"https://luma.com/check-in/{EVT}?pk=1",
+          "https://luma.com/check-in/evt-Other0000001?pk=1", "gst-000000000000001", "approved"]
 
 
-@FUZZ
-@given(rows=rows, quote=st.booleans(), ending=st.sampled_from(["\r\n", "\n"]), bom=st.booleans())
-def test_the_reader_returns_rows_or_a_guest_file_error_for_any_text(rows, quote, ending, bom, tmp_path):
-    join = (lambda cells: ",".join(f'"{c}"' if quote and c and c[0] != '"' else c for c in cells))
-    text = ending.join([HEADER] + [join(row) for row in rows])
+@settings(FUZZ, max_examples=1500)
+@given(body=st.lists(st.sampled_from(TOKENS), max_size=30).map("".join), free=st.text(max_size=10),
+       bom=st.booleans())
+def test_the_reader_returns_rows_or_a_guest_file_error_for_any_text(body, free, bom, tmp_path):
+    text = HEADER + body + free
     returns_rows_or_says_why(tmp_path / "fuzz.csv", (("\ufeff" if bom else "") + text).encode())
