@@ -202,7 +202,10 @@ def _records(path: Path, reader, lines: _Lines, columns: list[str]) -> Iterator[
             raise GuestFileError(f"{path.name}: row {number} has {len(values)} values but the "
                                  f"header has {len(columns)} columns")
         row = dict(zip(columns, values))
-        cell = _runaway_cell(row, one_line, len(columns))
+        # only a row over several lines, or whose last cell ran to the end of the file, can hold
+        # a line break (the reader takes a line at a time)
+        spread = lines.number > first_line or values[-1].endswith(("\n", "\r"))
+        cell = _runaway_cell(row, one_line, len(columns)) if spread else None
         if cell and cell[1]:
             raise GuestFileError(_quote_message(path, number, first_line, cell[0]))
         runaway = (number, first_line, cell[0]) if cell else None
