@@ -10,9 +10,12 @@ import signal
 import sys
 import tempfile
 import threading
+from datetime import datetime, timezone
 
 from luma_pipeline.config import ConfigError, Settings, load_settings
 from luma_pipeline.logs import setup_logging
+from luma_pipeline.notify.pipeline_run import notify_pipeline_run
+from luma_pipeline.notify.send import url_problems
 from luma_pipeline.runner import EXIT_USAGE
 from luma_pipeline.scheduler import PipelineRun, serve, valid_schedule
 
@@ -34,7 +37,26 @@ def configuration_problems(settings: Settings) -> list[str]:
     except OSError as exc:
         problems.append(f"OUTPUT_DIR {settings.output_dir} is not writable ({exc.strerror}); on "
                         "Railway a volume is mounted as root: set RAILWAY_RUN_UID=0")
+    if settings.notify_urls:
+        problems += url_problems(settings.notify_urls)
     return problems
+
+
+def notifying(run: PipelineRun, settings: Settings):
+    """The pipeline run, plus a notification when the pipeline could not send its own: it could
+    not be started, or it was killed before its end (the pipeline notifies every other time)."""
+    def run_once() -> int:
+        started = datetime.now(timezone.utc)
+        try:
+            code = run()
+        except Exception as exc:
+            notify_pipeline_run(settings, started, "start",
+                                [f"start: the pipeline could not be started: {exc}"])
+            raise
+        if code < 0:  # killed by a signal (after the stop grace), so the script said nothing
+            notify_pipeline_run(settings, started, "pipeline", [f"pipeline: killed by signal {-code}"])
+        return code
+    return run_once
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.once:
-        return run()
-    serve(settings.cron_schedule, run, stop, run_on_start=settings.run_on_start)
+        return notifying(run, settings)()
+    serve(settings.cron_schedule, notifying(run, settings), stop, run_on_start=settings.run_on_start)
     return 0
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Luma pipeline: sync -> import (when there are guest lists to import) -> analyze (always).
+# The Luma pipeline: sync -> import (when there are guest lists to import) -> approvals (when
+# APPROVALS is dry-run or on) -> analyze (always), then one notification to NOTIFY_URLS.
 # Every step that can run, runs; the exit code says whether any failed.
 #
 #   bash run_luma_pipeline.sh          # the real thing (LUMA_API_KEY etc. from the environment or .env)
@@ -17,7 +18,7 @@ fi
 log() { printf '%s pipeline: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 demo=0
@@ -53,6 +54,7 @@ trap 'on_signal SIGINT' INT
 # $work/NAME.out. Sets step_rc and step_reason.
 run_step() {
     local name=$1; shift
+    last_step=$name
     log "step $name: starting"
     rm -f "$work/fifo"; mkfifo "$work/fifo"
     tee "$work/$name.err" <"$work/fifo" >&2 &
@@ -74,6 +76,8 @@ run_step() {
 
 start_demo_luma() {
     export LUMA_API_KEY=demo-key LUMA_MAX_REQUESTS_PER_MINUTE=0
+    # approvals decided but never made in the demo: returning guests (2+ events) are shown
+    export APPROVALS=dry-run APPROVE_MIN_EVENTS="${APPROVE_MIN_EVENTS:-2}"
     if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGHOST:-}" ]; then
         export LUMA_PGDATA="${LUMA_DEMO_PGDATA:-.pgdata-demo}"  # never mixed with real data in .pgdata
     fi
@@ -94,13 +98,31 @@ setting() {  # the value of one setting as the Python steps see it (environment,
     "$PYTHON" -c "from luma_pipeline.config import load_settings; print(load_settings().$1)" 2>/dev/null
 }
 
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)  # the run_log rows of this run start after it
+# NOTIFY_URLS is checked before anything runs (exit 2 naming a bad URL); prints how many are set.
+if ! notify_urls=$("$PYTHON" -m luma_pipeline.notify --check); then
+    echo "[NOTIFICATION] Pipeline FAILED: configuration: NOTIFY_URLS"
+    exit 2
+fi
+notify() {  # notify [FAILED_STEP [REASON...]]: the run's one message; never changes the exit code
+    [ "${notify_urls:-0}" -gt 0 ] || return 0
+    local args=(--since "$started" --report "$report")
+    if [ $# -gt 0 ]; then
+        args+=(--failed-step "$1"); shift
+        for reason in "$@"; do args+=(--reason "$reason"); done
+    fi
+    "$PYTHON" -m luma_pipeline.notify "${args[@]}" || true
+}
+
 if [ "$demo" = 1 ]; then start_demo_luma; fi
 log "starting$([ "$demo" = 1 ] && echo ' (demo)')"
 failed=()
 first_rc=0
+first_failed=""
+last_step=""
 note_failure() {  # note_failure STEP
     failed+=("$1: $step_reason")
-    if [ "$first_rc" = 0 ]; then first_rc=$step_rc; fi
+    if [ "$first_rc" = 0 ]; then first_rc=$step_rc; first_failed=$1; fi
 }
 
 run_step sync luma_sync.py
@@ -128,6 +150,14 @@ if [ -z "$stopping" ]; then
 fi
 
 if [ -z "$stopping" ]; then
+    approvals=$(setting approvals)
+    if [ "$approvals" = dry-run ] || [ "$approvals" = on ]; then
+        run_step approvals approve_guests.py
+        [ "$step_rc" = 0 ] || note_failure approvals
+    fi
+fi
+
+if [ -z "$stopping" ]; then
     run_step analyze analyze.py
     [ "$step_rc" = 0 ] || note_failure analyze
 fi
@@ -135,13 +165,16 @@ fi
 report="$(setting output_dir)/index.html"
 if [ -n "$stopping" ]; then
     echo "[NOTIFICATION] Pipeline FAILED: $stopping"
+    notify "${last_step:-pipeline}" "${last_step:-pipeline}: $stopping"
     exit 143
 elif [ ${#failed[@]} -gt 0 ]; then
     printf -v joined '%s; ' "${failed[@]}"
     echo "[NOTIFICATION] Pipeline FAILED: ${joined%; }"
+    notify "$first_failed" "${failed[@]}"
     exit "$first_rc"
 fi
 echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report"
+notify
 if [ "$demo" = 1 ]; then
     echo "Report: $report"
 fi

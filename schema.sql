@@ -130,6 +130,77 @@ CREATE TABLE IF NOT EXISTS run_log (
 );
 CREATE INDEX IF NOT EXISTS run_log_started_idx ON run_log (started_at DESC);
 
+-- approve_guests.py (issue 15) ---------------------------------------------------------------
+-- The event's tag names at Luma, as the last sync saw them (APPROVE_EVENT_TAGS reads them).
+ALTER TABLE events ADD COLUMN IF NOT EXISTS luma_tags text[];
+
+-- Approval decisions: one row per pending guest of an upcoming event, the latest decision about
+-- them. An `approved` row is final: no later run calls Luma for that guest again.
+CREATE TABLE IF NOT EXISTS approval_decisions (
+    id bigserial PRIMARY KEY,
+    event_id integer NOT NULL REFERENCES events (id),
+    luma_guest_id text NOT NULL,
+    UNIQUE (event_id, luma_guest_id)
+);
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS person_id integer
+    REFERENCES people (id) ON DELETE SET NULL;            -- who matching found; NULL: nobody known
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS match_method text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS guest_name text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS guest_email text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS rule text;  -- min_events | email_domain; NULL: none admits
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS mode text;  -- dry-run | applied (the run's mode)
+-- approved | would-approve (dry run) | not-admitted | failed (retried next run)
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS outcome text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS status_code integer;  -- Luma's answer; NULL: no call
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS message text;
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS run_started_at timestamptz;  -- the run that decided
+ALTER TABLE approval_decisions ADD COLUMN IF NOT EXISTS decided_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX IF NOT EXISTS approval_decisions_run_idx ON approval_decisions (run_started_at);
+
+-- Identity stewardship (review_people.py). A review item is decided once: 'accepted' (merged by
+-- accept), 'rejected' (not the same person: never asked again, never merged by name), 'closed'
+-- (its two people were merged or kept apart by another decision, or the same pair was open twice).
+ALTER TABLE match_review ADD COLUMN IF NOT EXISTS decided_by text;
+ALTER TABLE match_review ADD COLUMN IF NOT EXISTS decided_at timestamptz;
+ALTER TABLE match_review ADD COLUMN IF NOT EXISTS merge_id integer;
+-- One open item per pair of people, whichever events brought them (an older database may hold the
+-- same pair twice: the later copies are closed before the index is made).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'match_review_open_pair') THEN
+        UPDATE match_review r SET status = 'closed', decided_at = now(), decided_by = 'schema'
+        WHERE status = 'open' AND EXISTS (
+            SELECT 1 FROM match_review o
+            WHERE o.status = 'open' AND o.id < r.id
+              AND least(o.person_id, o.candidate_person_id) = least(r.person_id, r.candidate_person_id)
+              AND greatest(o.person_id, o.candidate_person_id) = greatest(r.person_id, r.candidate_person_id));
+        CREATE UNIQUE INDEX match_review_open_pair ON match_review
+            (least(person_id, candidate_person_id), greatest(person_id, candidate_person_id))
+            WHERE status = 'open';
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS match_review_person_idx ON match_review (person_id);
+CREATE INDEX IF NOT EXISTS match_review_candidate_idx ON match_review (candidate_person_id);
+
+-- Every merge of two people: who, when, what moved, and the rows as they were before it (`before`,
+-- each table's rows as jsonb), so that `review_people.py undo` puts back exactly what was there.
+CREATE TABLE IF NOT EXISTS person_merges (
+    id serial PRIMARY KEY,
+    keep_person_id integer NOT NULL,   -- no foreign key: a person may be merged again later
+    other_person_id integer NOT NULL,  -- removed by the merge; back after an undo
+    review_id integer,                 -- the review item accepted, when the merge came from one
+    merged_by text NOT NULL,           -- the OS user who ran it
+    merged_at timestamptz NOT NULL DEFAULT now(),
+    moved jsonb NOT NULL,              -- counts: identifiers, attendance moved and combined, fields filled
+    before jsonb NOT NULL,
+    undone_by text,
+    undone_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS person_merges_keep_idx ON person_merges (keep_person_id);
+CREATE INDEX IF NOT EXISTS person_merges_other_idx ON person_merges (other_person_id);
+-- Who queued an item by hand (review_people.py suggest --apply-to-queue); NULL: the importer.
+ALTER TABLE match_review ADD COLUMN IF NOT EXISTS queued_by text;
+
 -- Guest lists are snapshots, merged per guest (import_luma_attendance.py, DESIGN.md). Each value
 -- of an attendance row and of a person remembers when the guest list that gave it was exported
 -- (`field_snapshots`: field → export time, UTC), so the newest export's value wins whatever order

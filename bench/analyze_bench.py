@@ -28,16 +28,13 @@ current RSS, printed beside the figure as its floor.
 from __future__ import annotations
 
 import argparse
-import atexit
 import csv
 import gc
 import io
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -51,6 +48,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import bench_options, scratch_folder, verdict  # noqa: E402
 from scratch_database import database_for  # noqa: E402
 
 from luma_pipeline.analytics.page import CHARTS  # noqa: E402
@@ -321,25 +319,15 @@ def print_summary(path: Path) -> None:
             print(f"  {metric:<26} {value}")
 
 
-def verdict(label: str, value: float, target: float, fmt: str, unit: str) -> bool:
-    """Print a figure beside its (maximum) target; True when it is met."""
-    met = value <= target
-    print(f"{label:<30} {format(value, fmt):>12} {unit:<4} target ≤ {format(target, fmt)} {unit:<4} "
-          f"{'ok' if met else 'MISSED'}")
-    return met
-
-
 # -- main ------------------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, parents=[bench_options(seed=5)],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=500, help="settled events (default 500)")
     parser.add_argument("--people", type=int, default=200_000, help="people (default 200000)")
     parser.add_argument("--attendance", type=int, default=1_000_000, help="attendance rows (default 1000000)")
-    parser.add_argument("--seed", type=int, default=5, help="random seed (default 5)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder (and the scratch database) and print where")
     args = parser.parse_args(argv)
     if min(args.events, args.people, args.attendance) < 1:
         parser.error("--events, --people and --attendance must be at least 1")
@@ -392,9 +380,7 @@ def run_twice(url: str, tmp: Path, no_checkin: list[int]) -> tuple[Run, Run, boo
 def main(argv: list[str] | None = None) -> int:
     """Generate, load, run analyze.py twice, compare with the targets; 0 when all are met, else 1."""
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="analyze-bench-"))
-    if not args.keep:  # registered first, so it runs after the embedded server has stopped
-        atexit.register(shutil.rmtree, tmp, True)
+    tmp = scratch_folder("analyze-bench-", args.keep)
     started = time.perf_counter()
     url, where = database_for(tmp, args.keep, "analyze_bench")  # before generating: initdb is forked from a small process
     print(f"database ({where}) ready in {time.perf_counter() - started:.1f} s")
@@ -406,10 +392,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nkept: {tmp} (outputs in {tmp / 'out'}); database URL: {url}")
     print()
     peak = peak_of_first(first, floor)
-    ok = [verdict("analyze.py wall time, run 1", first.wall, TARGET_WALL_S, ".2f", "s"),
-          verdict("analyze.py wall time, run 2", second.wall, TARGET_WALL_S, ".2f", "s"),
-          verdict("analyze.py peak memory, run 1", peak / 1024, TARGET_RSS_KIB / 1024, ",.0f", "MiB"),
-          verdict("analyze.py peak memory, run 2", second.own_maxrss / 1024, TARGET_RSS_KIB / 1024, ",.0f", "MiB")]
+    limit_mib = TARGET_RSS_KIB / 1024
+    ok = [verdict("analyze.py wall time, run 1", first.wall, TARGET_WALL_S, ".2f", "s", higher_is_better=False),
+          verdict("analyze.py wall time, run 2", second.wall, TARGET_WALL_S, ".2f", "s", higher_is_better=False),
+          verdict("analyze.py peak memory, run 1", peak / 1024, limit_mib, ",.0f", "MiB", higher_is_better=False),
+          verdict("analyze.py peak memory, run 2", second.own_maxrss / 1024, limit_mib, ",.0f", "MiB",
+                  higher_is_better=False)]
     if not sane:
         print("analyze.py failed, an output is missing, or the runs wrote back what they should not have")
     return 0 if all(ok) and sane else 1

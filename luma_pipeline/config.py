@@ -5,6 +5,7 @@ developer's shell never leaks into a test."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -22,9 +23,13 @@ VARIABLES = (
     "SETTLE_HOURS", "LUMA_TAG_CATEGORY_MAP", "DEFAULT_PHONE_REGION", "FUZZY_NAME_THRESHOLD",
     "QUESTION_FIELD_MAP", "ACADEMIC_YEAR_START_MONTH", "PARTY_CATEGORY", "MIN_COMPARABLE_ATTENDEES",
     "CRON_SCHEDULE", "RUN_ON_START", "LOG_LEVEL",
+    # approve_guests.py and notifications (issue 15)
+    "APPROVALS", "APPROVE_MIN_EVENTS", "APPROVE_EMAIL_DOMAINS", "APPROVE_EVENT_TAGS",
+    "APPROVE_SEND_EMAIL", "NOTIFY_URLS",
     # the importer
     "IMPORT_MAX_ROWS",
 )
+APPROVAL_MODES = ("off", "dry-run", "on")
 # The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
 ANSWER_FIELDS = ("gender", "school", "class_year")
 
@@ -61,6 +66,13 @@ class Settings:
     cron_schedule: str = "0 */6 * * *"
     run_on_start: bool = True
     log_level: str = "INFO"
+    # approve_guests.py and notifications
+    approvals: str = "off"
+    approve_min_events: int | None = None
+    approve_email_domains: tuple[str, ...] = ()
+    approve_event_tags: tuple[str, ...] = ()
+    approve_send_email: bool = True
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs carry tokens
     import_max_rows: int = 2_000_000  # a guest list with more rows is refused before it is read
 
     def secrets(self) -> list[str]:
@@ -68,6 +80,7 @@ class Settings:
         found = [self.luma_api_key, self.pg_password]
         if self.database_url:
             found.append(urlsplit(self.database_url).password)
+        found += [*self.notify_urls, *(_url_password(url) for url in self.notify_urls)]
         return [s for s in found if s and len(s) >= 4]
 
     def require(self, *names: str) -> None:
@@ -110,6 +123,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
         run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        **_approval_settings(env),
+        notify_urls=tuple(filter(None, re.split(r"[\s,]+", env.get("NOTIFY_URLS", "")))),
         import_max_rows=int(_number(env, "IMPORT_MAX_ROWS", 2_000_000, minimum=1, whole=True)),
     )
 
@@ -184,3 +199,32 @@ def parse_tag_categories(text: str) -> dict[str, str]:
             raise ConfigError(f"LUMA_TAG_CATEGORY_MAP: {item!r} is not of the form 'Tag=category'")
         mapping[tag.strip().casefold()] = category.strip().lower()
     return mapping
+
+
+def _approval_settings(env: Mapping[str, str]) -> dict:
+    """APPROVALS and its rules (approve_guests.py)."""
+    mode = env.get("APPROVALS", "off").strip().lower()
+    if mode not in APPROVAL_MODES:
+        raise ConfigError(f"APPROVALS={mode!r} is not one of {', '.join(APPROVAL_MODES)}")
+    min_events = env.get("APPROVE_MIN_EVENTS")
+    domains = tuple(filter(None, (d.lstrip("@.").lower() for d in
+                                  re.split(r"[\s,;]+", env.get("APPROVE_EMAIL_DOMAINS", "")))))
+    for domain in domains:
+        if "." not in domain or "@" in domain:
+            raise ConfigError(f"APPROVE_EMAIL_DOMAINS: {domain!r} is not a domain such as mit.edu")
+    return {
+        "approvals": mode,
+        "approve_min_events": None if min_events is None
+        else int(_number(env, "APPROVE_MIN_EVENTS", 1, minimum=1, whole=True)),
+        "approve_email_domains": domains,
+        "approve_event_tags": tuple(filter(None, (t.strip().casefold() for t in
+                                                  env.get("APPROVE_EVENT_TAGS", "").split(",")))),
+        "approve_send_email": _flag(env, "APPROVE_SEND_EMAIL", True),
+    }
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None

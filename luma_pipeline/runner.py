@@ -42,11 +42,13 @@ class StepContext:
 
 
 def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: bool = False,
-             required: tuple[str, ...] = (), read_only: bool = False) -> int:
+             required: tuple[str, ...] = (), also_lock: tuple[str, ...] = (),
+             read_only: bool = False) -> int:
     """Run one pipeline step and return its exit code: 0 ok, 1 failure, 2 usage, 75 busy.
 
-    `required` names the environment variables the step cannot start without; a `read_only`
-    step takes no lock and leaves no run_log row."""
+    `required` names the environment variables the step cannot start without; `also_lock` names
+    other steps whose locks it takes as well (it must not run beside them); a `read_only` step
+    takes no lock and leaves no run_log row."""
     try:
         settings = load_settings()
         settings.require(*required)
@@ -60,7 +62,8 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
     try:
         conn = connect(settings)
         apply_schema(conn)
-        if not read_only and not try_lock_step(conn, step):
+        locks = () if read_only else (step, *also_lock)
+        if not all(try_lock_step(conn, name) for name in locks):
             log.error("%s: another run of this step holds its lock; exiting (busy)", step)
             return EXIT_BUSY
         return _run_logged(step, body, StepContext(settings, conn, dry_run), record=not read_only)

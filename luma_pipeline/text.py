@@ -102,3 +102,13 @@ def spreadsheet_text(cell: str) -> str:
     """A cell as it was before spreadsheet_safe escaped it."""
     escaped = cell.startswith("'") and cell[1:].startswith(SPREADSHEET_TRIGGERS)
     return cell[1:] if escaped and not PLAIN_NUMBER.match(cell[1:]) else cell
+
+
+def text_table(columns: list[str], rows: list[list[object]]) -> str:
+    """Rows as a plain-text table a person reads in a terminal: a header, a rule, columns padded
+    to their widest cell (None shows as empty)."""
+    cells = [[("" if v is None else " ".join(str(v).split())) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = [columns, ["-" * w for w in widths]] + cells
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
+                     for line in lines) + "\n"

@@ -3,6 +3,8 @@ the simulated Luma over real HTTP, and an environment that holds nothing from th
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -11,7 +13,7 @@ import psycopg2
 import pytest
 
 from luma_pipeline.config import VARIABLES
-from luma_pipeline.database import start_embedded
+from luma_pipeline.database import embedded_server
 from luma_pipeline.luma import api as luma_api
 from luma_pipeline.simulated_luma.community import generate_community
 from luma_pipeline.simulated_luma.server import SimulatedLuma
@@ -20,11 +22,19 @@ API_KEY = "secret-test-key-8Hq2vLx9"
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory) -> str:
+def postgres_admin_url():
     """A URL of a database on a PostgreSQL server the tests may create databases on."""
     if os.environ.get("TEST_DATABASE_URL"):
-        return os.environ["TEST_DATABASE_URL"]
-    return start_embedded(tmp_path_factory.mktemp("embedded") / "pgdata")
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    # Not under pytest's own temporary folder: every pytest start makes that folder private again
+    # (mode 0700), which would lock the embedded server's own user out of its data while another
+    # test session (a second checkout, CI beside a developer) is still running.
+    folder = Path(tempfile.mkdtemp(prefix="luma-tests-"))
+    server = embedded_server(folder / "pgdata", "delete")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _with_database(url: str, name: str) -> str:

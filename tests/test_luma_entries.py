@@ -46,6 +46,7 @@ def test_legacy_event_entry_becomes_a_row():
         "signup_url": "https://lu.ma/7sfm30gu",
         "venue": None,
         "luma_category": None,
+        "luma_tags": [],
     }
 
 
@@ -60,6 +61,7 @@ def test_current_event_entry_becomes_a_row():
         "signup_url": "https://luma.com/abcd1234",
         "venue": "Student Center",
         "luma_category": "party",
+        "luma_tags": ["Party", "social"],
     }
 
 

@@ -292,7 +292,7 @@ def test_local_times_become_utc_instants_across_dst(start_luma, db):
 
 
 def test_only_events_settled_24h_ago_get_their_guest_list(start_luma, db, csv_dir, capsys):
-    five_minutes, now = timedelta(minutes=5), datetime.now(UTC)  # not NOW: the suite may take longer
+    five_minutes, now = timedelta(minutes=5), datetime.now(UTC)  # not the module's NOW: a slow suite
     ended_just_over = make_event("evt-Over000000001", now - timedelta(hours=26) - five_minutes,
                                  guests=[make_guest(1)])
     ended_just_under = make_event("evt-Undr000000001", now - timedelta(hours=26) + five_minutes,

@@ -68,3 +68,14 @@ def _query(conn, sql: str) -> pd.DataFrame:
 
 def _py(value):
     return None if pd.isna(value) else value.to_pydatetime()
+
+
+def review_counts(conn) -> tuple[int, int]:
+    """(open review items, merges of people made since the last successful analysis started)."""
+    with conn.cursor() as cur:
+        cur.execute("""
+            SELECT (SELECT count(*) FROM match_review WHERE status = 'open'),
+                   (SELECT count(*) FROM person_merges WHERE merged_at > coalesce(
+                        (SELECT max(started_at) FROM run_log WHERE step = 'analyze' AND status = 'ok'),
+                        '-infinity'))""")
+        return cur.fetchone()

@@ -10,12 +10,13 @@ import pandas as pd
 from ..runner import StepContext, StepResult
 from ..text import local_date
 from . import charts, metrics
-from .load import CommunityData, load
+from .load import CommunityData, load, review_counts
 from .page import CHARTS, write_index, write_summary, write_table
 from .write_back import write_back
 
 log = logging.getLogger(__name__)
 
+SETTLE_COMMAND = "review_people.py queue"  # what the page tells the organiser to run
 NO_DATA = "No data yet: no settled event with guests. Run luma_sync.py and import_luma_attendance.py."
 RECENT_RUNS = 10
 
@@ -32,7 +33,8 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
     if event_table is not None:
         flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
-    notes = [] if has_data else [NO_DATA]
+    open_items, merges = review_counts(ctx.conn)
+    notes = ([] if has_data else [NO_DATA]) + [review_note(open_items)]
     summary = (metrics.summary_stats(event_table, community, data.people) if has_data
                else metrics.summary_stats(*_nothing_yet(data)))
     render_charts(outdir, event_table, community, party)
@@ -40,9 +42,19 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
     write_index(outdir / "index.html", outdir, summary, now, len(data.events), recent_runs(ctx.conn),
                 notes + _flag_notes(event_table))
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
-            f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}")
+            f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}; "
+            f"people: merges since last run={merges} open review items={open_items}")
     return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
-                             "flagged": flagged})
+                             "flagged": flagged, "merges_since_last_run": merges,
+                             "open_review_items": open_items})
+
+
+def review_note(open_items: int) -> str:
+    """The page's line on the review queue: how many items are open and the command that settles them."""
+    if not open_items:
+        return "Review queue: no open items: every person match is settled."
+    return (f"Review queue: {open_items} open item(s): person matches the importer was not sure of. "
+            f"Settle them with: python {SETTLE_COMMAND} (then accept ITEM or reject ITEM).")
 
 
 def render_charts(outdir: Path, event_table: pd.DataFrame | None, community: metrics.Attendance | None,

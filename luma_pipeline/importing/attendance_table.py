@@ -176,14 +176,27 @@ def mark_imported(conn, event_id: int, exported_at: datetime) -> int:
 
 def queue_for_review(conn, items: list[dict]) -> int:
     """Add review items (event_id, person_id, candidate_person_id, reason, score, guest,
-    source_file); an item already queued is not queued twice."""
+    source_file, and queued_by when queued by hand); a pair of people already asked about (open)
+    or kept apart (rejected) is not queued again, whichever event brings it."""
     if not items:
         return 0
-    columns = ("event_id", "person_id", "candidate_person_id", "reason", "score", "guest", "source_file")
+    columns = ("event_id", "person_id", "candidate_person_id", "reason", "score", "guest",
+               "source_file", "queued_by")
     with conn.cursor() as cur:
         added = execute_values(cur, f"""
-            INSERT INTO match_review ({", ".join(columns)}) VALUES %s
-            ON CONFLICT (event_id, person_id, candidate_person_id) DO NOTHING RETURNING 1""",
-                               [tuple(json.dumps(i[c], default=str) if c == "guest" else i[c]
-                                      for c in columns) for i in items], fetch=True)
+            INSERT INTO match_review ({", ".join(columns)})
+            SELECT * FROM (VALUES %s) AS v ({", ".join(columns)})
+            WHERE NOT EXISTS (
+                SELECT 1 FROM match_review r WHERE r.status IN ('open', 'rejected')
+                  AND least(r.person_id, r.candidate_person_id) = least(v.person_id, v.candidate_person_id)
+                  AND greatest(r.person_id, r.candidate_person_id)
+                      = greatest(v.person_id, v.candidate_person_id))
+            ON CONFLICT DO NOTHING RETURNING 1""",
+                               [tuple(_review_value(c, i.get(c)) for c in columns) for i in items],
+                               template="(%s::int, %s::int, %s::int, %s, %s::real, %s::jsonb, %s, %s)",
+                               fetch=True)
     return len(added)
+
+
+def _review_value(column: str, value):
+    return json.dumps(value, default=str) if column == "guest" and value is not None else value

@@ -1,9 +1,12 @@
 """How a guest's identifiers are written down for comparison: emails, phones, names (pure)."""
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
+from collections import defaultdict
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
 from nicknames import NickNamer
@@ -83,11 +86,31 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
+EXTRA_NAMES = Path(__file__).with_name("nicknames_extra.csv")
+
+
+@lru_cache(maxsize=None)
+def _extra_names() -> tuple[dict[str, set[str]], frozenset[str]]:
+    """The nickname pairs of nicknames_extra.csv (both ways) and every given name it lists."""
+    pairs: dict[str, set[str]] = defaultdict(set)
+    names = set()
+    with open(EXTRA_NAMES, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(line for line in handle if not line.startswith("#")):
+            name, nickname = row["name"].strip(), (row["nickname"] or "").strip()
+            names.update(n for n in (name, nickname) if n)
+            if nickname:
+                pairs[name].add(nickname)
+                pairs[nickname].add(name)
+    return pairs, frozenset(names)
+
+
 @lru_cache(maxsize=100_000)
 def name_forms(folded_first: str) -> frozenset[str]:
-    """A folded first name with its nicknames and the names it is a nickname of (Bob ↔ Robert)."""
+    """A folded first name with its nicknames and the names it is a nickname of (Bob ↔ Robert),
+    from the `nicknames` dataset and nicknames_extra.csv."""
     namer = _nicknamer()
-    return frozenset({folded_first} | namer.canonicals_of(folded_first) | namer.nicknames_of(folded_first))
+    return frozenset({folded_first} | namer.canonicals_of(folded_first) | namer.nicknames_of(folded_first)
+                     | _extra_names()[0].get(folded_first, set()))
 
 
 def same_first_name(a: str, b: str) -> bool:
@@ -98,7 +121,7 @@ def same_first_name(a: str, b: str) -> bool:
 @lru_cache(maxsize=None)
 def _known_first_names() -> frozenset[str]:
     namer = _nicknamer()
-    return frozenset(namer.canonical_lookup) | frozenset(namer.nickname_lookup)
+    return frozenset(namer.canonical_lookup) | frozenset(namer.nickname_lookup) | _extra_names()[1]
 
 
 TYPO_MIN_LENGTH = 5  # shorter names one edit apart are usually other names (Jun, Juan; Hunt)
@@ -116,6 +139,51 @@ def first_names_compatible(a: str, b: str) -> bool:
     return is_typo(a, b)
 
 
-def is_typo(a: str, b: str) -> bool:
-    """True when two different words of at least 5 letters are one edit (or one swap) apart."""
-    return a != b and min(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) <= 1
+def is_typo(a: str, b: str, min_length: int = TYPO_MIN_LENGTH) -> bool:
+    """True when two different words of at least `min_length` letters are one edit (or one swap)
+    apart after the same first letter (people rarely get their first letter wrong, while Kalavia
+    and Valavia, Aiden and Jaiden are names of their own)."""
+    return (a != b and min(len(a), len(b)) >= min_length and a[:1] == b[:1]
+            and OSA.distance(a, b) <= 1)
+
+
+def email_local_part(email: str | None) -> str:
+    """The part of a normalised email before the `@`, without a `+tag` and without dots, dashes
+    and underscores (`Jo.Smith+events@x` → `josmith`); '' for None."""
+    if not email or "@" not in email:
+        return ""
+    local = email[:email.rindex("@")].partition("+")[0]
+    return local.replace(".", "").replace("_", "").replace("-", "")
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def local_parts_agree(a: str, b: str, first: str, last: str) -> bool:
+    """True when two email local parts (email_local_part) say "the same person": equal, or one
+    edit apart when long, and telling: a handle of one's own (starlight42), or the same name-built
+    handle with the same digits (jsmith1987). A name written the usual ways (jsmith, smith.j,
+    john.smith) is not telling on its own: anyone of that name may write it."""
+    if not (a and b) or not (a == b or (min(len(a), len(b)) >= 6 and is_typo(a, b, 6))):
+        return False
+    digits = "".join(_DIGITS.findall(a))
+    if len(digits) >= 2 and digits == "".join(_DIGITS.findall(b)):
+        return True
+    return is_handle(a, first, last)
+
+
+def is_handle(local: str, first: str, last: str) -> bool:
+    """True when a local part is a handle of one's own, not the name (any form of the first name)
+    as people write it in an address (jsmith, smith.j, john.smith2)."""
+    return bool(local) and not _built_from_name(_DIGITS.sub("", local), first, last)
+
+
+def _built_from_name(letters: str, first: str, last: str) -> bool:
+    """Whether a local part's letters are the name (any form of the first name) as people write
+    it in an address."""
+    surname = last.replace(" ", "")
+    built = {surname}
+    for given in name_forms(first.replace(" ", "")):
+        built |= {given, given + surname, surname + given, given[:1] + surname, given + surname[:1],
+                  surname + given[:1], given[:1] + surname[:1]}
+    return letters in built or any(is_typo(letters, form, 4) for form in built if form)

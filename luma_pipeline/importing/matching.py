@@ -1,27 +1,54 @@
 """Who a guest is: the person-matching cascade of DESIGN.md over an in-memory index (pure).
 
 Cascade, first hit wins: Luma user id → email → phone (E.164) → exact folded name, when exactly one
-person has it → fuzzy name with nicknames, when one candidate clearly wins → a new person. A name
-match is refused when both sides carry phone numbers and they differ; refused and ambiguous
-candidates are handed back for the review queue. Besides phones, a name match is refused when
-other evidence says "someone else": a known gender or class year that differs, or a person of
-that name already met in the same guest list."""
+person has it → fuzzy name with nicknames, when one candidate clearly wins → a new person.
+
+A name alone is weak, so a name match is taken only when nothing speaks against it and the name is
+rare enough, or when other evidence confirms it. Against (a hard conflict): both sides carry phones
+and they differ, a known gender or class year differs. Doubt (evidence lifts it): the name is
+common, the person is already on this guest list, the guest gave one word only, or the names agree
+only loosely (a nickname with a last-name typo, typos in both names, short names with two letters
+swapped, first and last name swapped). Evidence: a telling email local part they share, the same
+school, or an earlier event the person attended with people on this guest list.
+
+Unsure candidates go to the review queue only when asking is worth an organiser's time: a name
+rare enough that a namesake is unlikely, or evidence. Everything else becomes a new person quietly.
+An identifier a name match attached in this run identifies only someone of a fitting name, so a
+wrong match does not spread through the phone or email it brought."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
-from .identity import first_names_compatible, is_typo, name_forms, same_first_name
+from .identity import (
+    TYPO_MIN_LENGTH,
+    email_local_part,
+    first_names_compatible,
+    is_handle,
+    is_typo,
+    local_parts_agree,
+    name_forms,
+    same_first_name,
+)
 
 CLEAR_WIN_MARGIN = 5.0  # points a fuzzy winner must lead the runner-up by to be taken
 # A name alone identifies nobody when it is common: in a community of 100,000, "John Smith" is
 # expected several times over by chance (others with the first name x others with the last name /
-# people). Above this many expected holders a name match is not taken; it goes to review instead.
-# 0.05 keeps pairwise precision above 0.995 and recall above 0.97 in bench/import_bench.py.
-COMMON_NAME_LIMIT = 0.05
+# people). Above this many expected holders a name match needs evidence.
+# 0.035 keeps pairwise precision above 0.997 and recall above 0.975 in bench/import_bench.py
+# (seeds 7 and 8); names just above it go to the review queue, where most are truly one person.
+COMMON_NAME_LIMIT = 0.035
+# Up to this many expected holders an unsure match is worth asking the organiser about; above it a
+# namesake is the likelier story and the guest quietly becomes a new person (bench/import_bench.py:
+# the queue stays under 2% of rows, at least half of it truly the same person).
+ASK_LIMIT = 0.15
+CO_ATTENDANCE_MIN = 2  # people on this list who came to an earlier event with the candidate
 MAX_REVIEW_CANDIDATES = 3
+REAL_NAME_HOLDERS = 3  # a spelling this many people hold is a name, not a typo of another
+SHORT_NAME_MIN = 3  # shorter names with two letters swapped (Jhon, John) are typos only with evidence
 
 
 @dataclass
@@ -35,6 +62,7 @@ class Guest:
     last: str = ""   # folded
     gender: str | None = None
     class_year: int | None = None
+    school: str | None = None  # folded
 
     @property
     def full_name(self) -> str:
@@ -66,7 +94,15 @@ class PeopleIndex:
 
     identifiers: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) → person
     phones: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    emails: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _by_local_part: dict[str, set[int]] | None = None  # built on first use
     traits: dict[int, tuple[str | None, int | None]] = field(default_factory=dict)  # gender, class year
+    schools: dict[int, str] = field(default_factory=dict)  # person → folded school
+    events_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # person → events
+    attendees: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # event → people
+    # identifiers a name match attached in this run: they identify only someone of a fitting name
+    by_name_match: set[tuple[str, str]] = field(default_factory=set)
+    created: set[int] = field(default_factory=set)  # people new in this run
     first_counts: Counter = field(default_factory=Counter)
     last_counts: Counter = field(default_factory=Counter)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)  # person → (first, last) folded
@@ -78,13 +114,15 @@ class PeopleIndex:
         default_factory=lambda: defaultdict(set))
 
     def add_person(self, person_id: int, first: str, last: str, gender: str | None = None,
-                   class_year: int | None = None) -> None:
+                   class_year: int | None = None, school: str | None = None) -> None:
         """Index a person's folded name (blank names are not indexed) and known traits."""
         self.names[person_id] = (first, last)
         self.first_counts[first] += 1
         self.last_counts[last] += 1
         if gender or class_year:
             self.traits[person_id] = (gender, class_year)
+        if school:
+            self.schools[person_id] = school
         full = f"{first} {last}".strip()
         if full:
             self.by_full_name[full].append(person_id)
@@ -101,13 +139,36 @@ class PeopleIndex:
             return False
         if kind == "phone":
             self.phones[person_id].add(value)
+        elif kind == "email":
+            self.emails[person_id].append(value)
+            if self._by_local_part is not None:
+                self._by_local_part[email_local_part(value)].add(person_id)
         return True
 
-    def expected_holders(self, first: str, last: str) -> float:
-        """How many other people would carry this holder's name by chance, from how many others
-        share its first name and its last name here."""
-        others_first = max(self.first_counts[first] - 1, 0)
-        others_last = max(self.last_counts[last] - 1, 0)
+    def local_parts(self, person_id: int) -> set[str]:
+        """The local parts of a person's emails (email_local_part)."""
+        return {email_local_part(e) for e in self.emails.get(person_id, ())} - {""}
+
+    def owners_of_local_part(self, local: str) -> set[int]:
+        """The people with an email of this local part (the lookup is built on first use)."""
+        if self._by_local_part is None:
+            by_local: dict[str, set[int]] = defaultdict(set)
+            for email, person_id in ((e, p) for p, emails in self.emails.items() for e in emails):
+                by_local[email_local_part(email)].add(person_id)
+            by_local.pop("", None)
+            self._by_local_part = by_local
+        return self._by_local_part.get(local, set()) if local else set()
+
+    def add_attendance(self, event_id: int, person_id: int) -> None:
+        """Remember that a person came to an event (for co-attendance evidence)."""
+        self.events_of[person_id].add(event_id)
+        self.attendees[event_id].add(person_id)
+
+    def expected_holders(self, first: str, last: str, holders: int = 1) -> float:
+        """How many more people would carry this name by chance, beyond the `holders` who do, from
+        how many others share its first name and its last name here."""
+        others_first = max(self.first_counts[first] - holders, 0)
+        others_last = max(self.last_counts[last] - holders, 0)
         return others_first * others_last / max(len(self.names), 1)
 
     def owner(self, kind: str, value: str | None) -> int | None:
@@ -115,86 +176,240 @@ class PeopleIndex:
         return self.identifiers.get((kind, value)) if value else None
 
 
+@dataclass
+class _Query:
+    """One guest being matched, with what the cascade needs around it."""
+
+    guest: Guest
+    index: PeopleIndex
+    same_list: frozenset[int] | set[int]
+    event_id: int | None
+
+
 def match_guest(guest: Guest, index: PeopleIndex, threshold: float = 90.0,
-                same_list: frozenset[int] | set[int] = frozenset()) -> Match:
+                same_list: frozenset[int] | set[int] = frozenset(), event_id: int | None = None) -> Match:
     """Find the person behind a guest, following the cascade. `same_list` holds the people already
-    found in the same guest list: a name that points at one of them is someone else's."""
+    found on the same guest list (of event `event_id`): a name that points at one of them is
+    probably someone else's."""
+    q = _Query(guest, index, same_list, event_id)
     for kind, value in (("luma_user_id", guest.user_id), ("email", guest.email), ("phone", guest.phone)):
         person_id = index.owner(kind, value)
-        if person_id is not None:
+        if person_id is not None and fits_identifier(q, kind, value, person_id):
             return Match(person_id, kind)
     if not guest.full_name:
         return Match(None, "new")
+    if not (guest.first and guest.last):
+        return _one_word(q)
     same_name = index.by_full_name.get(guest.full_name, [])
     if len(same_name) == 1:
-        return _accept_by_name(guest, index, same_name[0], "name", 100.0, same_list)
+        return _by_name(q, same_name[0], "name", 100.0)
     if len(same_name) > 1:
-        return Match(None, "new", review=[Candidate(p, "several people have this name", 100.0)
-                                          for p in same_name[:MAX_REVIEW_CANDIDATES]])
-    return _fuzzy(guest, index, threshold, same_list)
+        return _among(q, [(100.0, p, None) for p in same_name], "name", "several people have this name")
+    return _fuzzy(q, threshold)
 
 
-def _accept_by_name(guest: Guest, index: PeopleIndex, person_id: int, method: str,
-                    score: float, same_list) -> Match:
-    conflict = _conflict(guest, index, person_id, same_list)
-    if conflict:
-        return Match(None, "new", review=[Candidate(person_id, f"{method} matches but {conflict}", score)])
-    return Match(person_id, method, score)
+def fits_identifier(q: _Query, kind: str, value: str, person_id: int) -> bool:
+    """An identifier identifies its owner, unless a name match attached it in this run and the
+    guest's name does not fit the owner's (a wrong name match must not spread through it)."""
+    if (kind, value) not in q.index.by_name_match:
+        return True
+    first, last = q.index.names.get(person_id, ("", ""))
+    return first_names_compatible(q.guest.first, first) and (q.guest.last == last
+                                                             or is_typo(q.guest.last, last))
 
 
-def _conflict(guest: Guest, index: PeopleIndex, person_id: int, same_list) -> str | None:
-    """Why a person the name points at may be someone else, or None."""
-    expected = index.expected_holders(*index.names[person_id])
-    if expected > COMMON_NAME_LIMIT:
-        return f"the name is common ({expected:.1f} people expected to share it by chance)"
-    theirs = index.phones.get(person_id)
-    if guest.phone and theirs and guest.phone not in theirs:
+def _by_name(q: _Query, person_id: int, method: str, score: float, doubt: str | None = None) -> Match:
+    """Take one person a name points at, unless something speaks against them; an unsure
+    candidate is handed back for review when asking is worth it."""
+    conflict = hard_conflict(q, person_id)
+    doubt = conflict or doubt or name_doubt(q, person_id)
+    if doubt is None:
+        return Match(person_id, method, score)
+    support = shared_evidence(q, person_id)
+    if support and not conflict:
+        return Match(person_id, method, score)
+    if support or (not conflict and worth_asking(q, person_id)):
+        reason = f"{method} matches but {doubt}" + (f" (evidence: {', '.join(support)})" if support else "")
+        return Match(None, "new", review=[Candidate(person_id, reason, score)])
+    return Match(None, "new")
+
+
+def _among(q: _Query, scored: list[tuple[float, int, str | None]], method: str, reason: str) -> Match:
+    """Several people fit the name about as well: evidence may pick one; else those worth asking
+    about go to review."""
+    fitting = [(s, p, d) for s, p, d in scored if not hard_conflict(q, p)]
+    supported = [(s, p) for s, p, _ in fitting if shared_evidence(q, p)]
+    if len(supported) == 1:
+        return Match(supported[0][1], method, supported[0][0])
+    holders = len(scored) if method == "name" else None  # a fuzzy tie is asked about with evidence only
+    ask = supported or [(s, p) for s, p, _ in fitting if holders and worth_asking(q, p, holders)]
+    return Match(None, "new", review=[Candidate(p, reason, round(s, 1)) for s, p in ask[:MAX_REVIEW_CANDIDATES]])
+
+
+def hard_conflict(q: _Query, person_id: int) -> str | None:
+    """What says the guest is someone else than this person: a different phone, gender or class
+    year (each only when both sides are known)."""
+    guest = q.guest
+    theirs = q.index.phones.get(person_id)
+    if guest.phone and theirs and guest.phone not in theirs and not any(
+            same_exchange(guest.phone, phone) for phone in theirs):
         return "the phone differs"
-    gender, class_year = index.traits.get(person_id, (None, None))
+    gender, class_year = q.index.traits.get(person_id, (None, None))
     if guest.gender and gender and guest.gender != gender:
         return "the gender differs"
     if guest.class_year and class_year and guest.class_year != class_year:
         return "the class year differs"
-    if person_id in same_list:
-        return "that person is already on this guest list"
     return None
 
 
-def _fuzzy(guest: Guest, index: PeopleIndex, threshold: float, same_list) -> Match:
-    if not (guest.first and guest.last):
-        return Match(None, "new")  # one word is too little to guess a person from
-    scored = sorted(((score, p) for name, score in _scored_names(guest, index, threshold)
-                     for p in index.by_full_name[f"{name[0]} {name[1]}"]), reverse=True)
+def name_doubt(q: _Query, person_id: int) -> str | None:
+    """Why a name alone is not enough to take this person, or None. A person this guest list itself
+    brought (new in this run) is doubted only as far as another holder of the name would be on the
+    list too: a name met twice on one list, and not common there, is one person registering twice."""
+    expected = q.index.expected_holders(*q.index.names[person_id])
+    if person_id in q.same_list and person_id in q.index.created:  # met first on this very list
+        expected *= min(1.0, len(q.same_list) / max(len(q.index.names), 1))
+    if expected > COMMON_NAME_LIMIT:
+        return f"the name is common ({expected:.1f} people expected to share it by chance)"
+    theirs = q.index.phones.get(person_id)
+    if q.guest.phone and theirs and q.guest.phone not in theirs:
+        return "the phone differs"  # but only in its last four digits: worth asking
+    return None
+
+
+def same_exchange(a: str, b: str) -> bool:
+    """Two E.164 numbers that differ only in their last four digits (one household or office, or a
+    slip of the finger): not enough to call the guest someone else."""
+    return len(a) == len(b) > 8 and a[:-4] == b[:-4]
+
+
+def worth_asking(q: _Query, person_id: int, holders: int = 1) -> bool:
+    """Whether an organiser should be asked: the name is rare enough that a namesake is unlikely."""
+    return q.index.expected_holders(*q.index.names[person_id], holders) <= ASK_LIMIT
+
+
+def shared_evidence(q: _Query, person_id: int) -> list[str]:
+    """What, besides the name, says the guest is this person: a telling email local part, the
+    same school, an earlier event with people on this list."""
+    found = []
+    mine = email_local_part(q.guest.email)
+    if mine and any(local_parts_agree(mine, theirs, q.guest.first, q.guest.last)
+                    for theirs in q.index.local_parts(person_id)):
+        found.append("a close email local part")
+    if q.guest.school and q.index.schools.get(person_id) == q.guest.school:
+        found.append("the same school")
+    if came_with(q, person_id) >= CO_ATTENDANCE_MIN:
+        found.append("earlier events with people on this list")
+    return found
+
+
+def came_with(q: _Query, person_id: int) -> int:
+    """How many people already found on this list came to an earlier event with the person."""
+    together: set[int] = set()
+    for event in q.index.events_of.get(person_id, ()):
+        if event != q.event_id:
+            together |= q.index.attendees[event] & q.same_list
+    together.discard(person_id)
+    return len(together)
+
+
+def _one_word(q: _Query) -> Match:
+    """A one-word name (or a last name without a first) is too little alone: only evidence takes
+    a person who has that name."""
+    word = q.guest.full_name
+    holders = set(q.index.by_full_name.get(word, ()))
+    if not q.guest.first:  # a missing first name: anyone of that last name
+        holders |= {p for name in q.index.by_last_name.get(word, ())
+                    for p in q.index.by_full_name[f"{name[0]} {name[1]}"]}
+    supported = sorted(p for p in holders if not hard_conflict(q, p) and shared_evidence(q, p))
+    if len(supported) == 1:
+        return Match(supported[0], "name", 100.0)
+    return Match(None, "new", review=[Candidate(p, "one word of the name matches", 100.0)
+                                      for p in supported[:MAX_REVIEW_CANDIDATES]])
+
+
+def _fuzzy(q: _Query, threshold: float) -> Match:
+    scored = sorted(((score, p, doubt) for name, score, doubt in _scored_names(q.guest, q.index, threshold)
+                     for p in q.index.by_full_name[f"{name[0]} {name[1]}"]), reverse=True)
     if not scored:
-        return Match(None, "new")
-    (best, person_id), rest = scored[0], scored[1:]
+        return _loose(q)
+    (best, person_id, doubt), rest = scored[0], scored[1:]
     if rest and best - rest[0][0] < CLEAR_WIN_MARGIN:
-        return Match(None, "new", review=[Candidate(p, "several people have a similar name", s)
-                                          for s, p in scored[:MAX_REVIEW_CANDIDATES]])
-    return _accept_by_name(guest, index, person_id, "fuzzy_name", round(best, 1), same_list)
+        return _among(q, scored, "fuzzy_name", "several people have a similar name")
+    return _by_name(q, person_id, "fuzzy_name", round(best, 1), doubt)
 
 
-def _scored_names(guest: Guest, index: PeopleIndex, threshold: float) -> list[tuple[tuple[str, str], float]]:
+def _scored_names(guest: Guest, index: PeopleIndex,
+                  threshold: float) -> list[tuple[tuple[str, str], float, str | None]]:
     """Known names at least `threshold` alike to the guest's: those with the same last name, or a
     form of the same first name with a last name of the same initial and a length one typo away
-    (which catches a typo in the last name)."""
+    (which catches a typo in the last name); each with the doubt a loose fit carries."""
     names = set(index.by_last_name.get(guest.last, ()))
     initial, length = guest.last[0], len(guest.last)
     for form in name_forms(guest.first):
         for size in (length - 1, length, length + 1):
             names.update(index.by_first_and_initial.get((form, initial, size), ()))
-    scored = ((name, _name_score(guest, *name)) for name in names)
-    return [(name, score) for name, score in scored if score >= threshold]
+    scored = ((name, *_name_score(guest, *name, index)) for name in names)
+    return [(name, score, doubt) for name, score, doubt in scored if score >= threshold]
 
 
-def _name_score(guest: Guest, first: str, last: str) -> float:
-    """0–100: how alike two folded names are, a nickname counting as the same first name.
-    Names that cannot be the same person's score 0: first names like Mark and Mary, last names
-    that are neither equal nor a typo of each other (Hunt and Hunter, Williams and Williamson)."""
-    if not (first and last) or (guest.last != last and not is_typo(guest.last, last)):
-        return 0.0
-    if same_first_name(guest.first, first):
-        return fuzz.ratio(f"{first} {guest.last}", f"{first} {last}")
-    if not first_names_compatible(guest.first, first):
-        return 0.0
-    return fuzz.ratio(guest.full_name, f"{first} {last}")
+def _name_score(guest: Guest, first: str, last: str, index: PeopleIndex) -> tuple[float, str | None]:
+    """0–100: how alike two folded names are, a nickname counting as the same first name, and the
+    doubt a loose fit carries. Names that cannot be the same person's score 0: first names like
+    Mark and Mary, last names that are neither equal nor a typo of each other (Hunt and Hunter),
+    and two spellings several people each hold (Johnson and Johnston, Bryan and Bryant: names of
+    their own, where a typo is one person's slip)."""
+    if not (first and last):
+        return 0.0, None
+    last_typo = guest.last != last
+    if last_typo and (not is_typo(guest.last, last)
+                      or min(index.last_counts[guest.last], index.last_counts[last]) >= REAL_NAME_HOLDERS):
+        return 0.0, None
+    if guest.first == first or same_first_name(guest.first, first):
+        nickname_and_typo = last_typo and guest.first != first
+        return (fuzz.ratio(f"{first} {guest.last}", f"{first} {last}"),
+                "the first name is a nickname and the last name has a typo" if nickname_and_typo else None)
+    if (not is_typo(guest.first, first) or not first_names_compatible(guest.first, first)
+            or min(index.first_counts[guest.first], index.first_counts[first]) >= REAL_NAME_HOLDERS):
+        return 0.0, None
+    return fuzz.ratio(guest.full_name, f"{first} {last}"), "both names have a typo" if last_typo else None
+
+
+def _loose(q: _Query) -> Match:
+    """Links a name alone would miss, taken only with evidence: first and last name swapped, short
+    names with two letters swapped, typos in both names. The candidates: the swapped name, the
+    short first name with two letters swapped back, and the people who share the guest's email
+    local part when it is a handle of the guest's own."""
+    guest, index = q.guest, q.index
+    names = [f"{guest.last} {guest.first}"] + [f"{first} {guest.last}" for first in _swaps(guest.first)]
+    candidates = {p for name in names for p in index.by_full_name.get(name, ())}
+    local = email_local_part(guest.email)
+    if is_handle(local, guest.first, guest.last):  # a name-built one finds only namesakes
+        candidates |= {p for p in index.owners_of_local_part(local)
+                       if loosely_same_name(guest, *index.names.get(p, ("", "")))}
+    supported = sorted(p for p in candidates if not hard_conflict(q, p) and shared_evidence(q, p))
+    if len(supported) == 1:
+        return Match(supported[0], "fuzzy_name", None)
+    return Match(None, "new")
+
+
+def _swaps(word: str) -> list[str]:
+    """A short word with two neighbouring letters swapped, each way but the first letter (Jno → Jon)."""
+    if not SHORT_NAME_MIN <= len(word) < TYPO_MIN_LENGTH:
+        return []
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1)]
+
+
+def loosely_same_name(guest: Guest, first: str, last: str) -> bool:
+    """Names that may be one person's when evidence agrees: swapped, or each part equal, a
+    nickname, a typo, or (short names) two letters swapped."""
+    if (guest.first, guest.last) == (last, first):
+        return True
+    return _loose_part(guest.first, first, nickname=True) and _loose_part(guest.last, last)
+
+
+def _loose_part(a: str, b: str, nickname: bool = False) -> bool:
+    if a == b or (nickname and same_first_name(a, b)) or is_typo(a, b):
+        return True
+    return (min(len(a), len(b)) >= SHORT_NAME_MIN and len(a) == len(b) and a[:1] == b[:1]
+            and OSA.distance(a, b) == 1 and sorted(a) == sorted(b))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from psycopg2.extras import execute_values
+
 from .identity import fold_name
 from .matching import PeopleIndex
 from .snapshots import EARLIEST, merged_snapshots, merged_value, takes_incoming
@@ -15,18 +17,25 @@ STAGED_IDENTIFIER_COLUMNS = {"kind": "text", "value": "text", "person_id": "int"
 
 
 def load_people_index(conn) -> PeopleIndex:
-    """Every person's folded name and every identifier, in two queries."""
+    """Every person's folded name, school and traits, every identifier, and who came to which
+    event (co-attendance evidence), in three queries."""
     index = PeopleIndex()
     with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
         cur.itersize = 20_000
-        cur.execute("SELECT id, first_name, last_name, gender, class_year FROM people")
-        for person_id, first, last, gender, class_year in cur:
-            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year)
+        cur.execute("SELECT id, first_name, last_name, gender, class_year, school FROM people")
+        for person_id, first, last, gender, class_year, school in cur:
+            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year,
+                             fold_name(school) or None)
     with conn.cursor(name="people_identifiers") as cur:
         cur.itersize = 50_000
         cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")
         for kind, value, person_id in cur:
             index.add_identifier(kind, value, person_id)
+    with conn.cursor(name="people_attended") as cur:
+        cur.itersize = 100_000
+        cur.execute("SELECT event_id, person_id FROM attendance WHERE checked_in_at IS NOT NULL")
+        for event_id, person_id in cur:
+            index.add_attendance(event_id, person_id)
     return index
 
 
@@ -76,3 +85,21 @@ def insert_staged_identifiers(conn) -> int:
             SELECT kind, value, person_id FROM staged_identifiers
             ON CONFLICT (kind, value) DO NOTHING""")
         return cur.rowcount
+
+
+def fill_blanks(conn, updates: list[dict]) -> int:
+    """Give people the values they lack (a blank never overwrites a value), e.g. when two people
+    are merged by hand; return how many people gained something."""
+    if not updates:
+        return 0
+    template = "(%s::int, " + ", ".join(f"%s::{_FIELD_TYPES.get(f, 'text')}" for f in PERSON_FIELDS) + ")"
+    sets = ", ".join(f"{f} = COALESCE(p.{f}, v.{f})" for f in PERSON_FIELDS)
+    gains = " OR ".join(f"(p.{f} IS NULL AND v.{f} IS NOT NULL)" for f in PERSON_FIELDS)
+    with conn.cursor() as cur:
+        gained = execute_values(cur, f"""
+            UPDATE people AS p SET {sets}, updated_at = now()
+            FROM (VALUES %s) AS v (id, {', '.join(PERSON_FIELDS)})
+            WHERE p.id = v.id AND ({gains})
+            RETURNING 1""", [(u["id"],) + tuple(u.get(f) for f in PERSON_FIELDS) for u in updates],
+                                template=template, page_size=1000, fetch=True)
+        return len(gained)

@@ -68,6 +68,8 @@ def match_batch(rows: list[GuestRow], index: PeopleIndex, ids: LocalIds, found: 
             if value and index.owner(kind, value) is None:
                 index.add_identifier(kind, value, person_id)
                 batch.identifiers.append((kind, value, staged_id))
+                if method in ("name", "fuzzy_name"):  # it identifies only someone of a fitting name
+                    index.by_name_match.add((kind, value))
         found.on_list.add(person_id)
         batch.people.append((staged_id, row.first_name, row.last_name, row.guest.email,
                              row.guest.phone, *(row.person_fields.get(f)
@@ -87,13 +89,14 @@ def _find_person(row: GuestRow, index: PeopleIndex, ids: LocalIds, found: FileMa
     if known is not None:
         found.found_by["luma_guest_id"] += 1
         return known, "luma_guest_id", None
-    match = match_guest(row.guest, index, threshold, found.on_list)
+    match = match_guest(row.guest, index, threshold, found.on_list, event_id)
     if match.person_id is not None:
         found.found_by[match.method] += 1
         return match.person_id, match.method, match.score
     person_id = ids.new()
     index.add_person(person_id, row.guest.first, row.guest.last, row.guest.gender,
-                     row.guest.class_year)
+                     row.guest.class_year, row.guest.school)
+    index.created.add(person_id)
     found.new_people += 1
     found.review += [{"event_id": event_id, "person_id": person_id,
                       "candidate_person_id": c.person_id, "reason": c.reason, "score": c.score,

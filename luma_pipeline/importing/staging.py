@@ -39,9 +39,9 @@ def start_staging(conn) -> None:
 def stage(conn, batch: StagedBatch) -> None:
     """Add one matched batch to the staging tables."""
     with conn.cursor() as cur:
-        for (name, _), rows in zip(_TABLES, (batch.guests, batch.people, batch.identifiers)):
+        for (name, columns), rows in zip(_TABLES, (batch.guests, batch.people, batch.identifiers)):
             if rows:
-                copy_rows(cur, name, rows)
+                copy_rows(cur, name, list(columns), rows)
 
 
 @dataclass

@@ -197,6 +197,7 @@ class RunCounts:
     rows: int = 0
     new_people: int = 0
     review: int = 0
+    attendees: int = 0  # checked-in guests of the events imported (the run's notification reads it)
 
 
 def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> StepResult:
@@ -219,6 +220,7 @@ def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> S
         counts.rows += report.rows
         counts.new_people += report.new_people
         counts.review += report.review
+        counts.attendees += report.attendees  # 0 for a file already imported or without guests
     summary = (f"files: imported={counts.imported} already_imported={counts.already_imported} "
                f"empty={counts.empty} failed={counts.failed}; rows={counts.rows} "
                f"new people={counts.new_people} review={counts.review}")

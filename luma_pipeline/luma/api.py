@@ -62,6 +62,10 @@ class Endpoint:
 EVENTS = Endpoint("/v1/calendars/events/list", "/v1/calendar/list-events",
                   fixed_params=(("sort_column", "start_at"), ("sort_direction", "asc")))
 GUESTS = Endpoint("/v1/events/guests/list", "/v1/event/get-guests", "event_id", "event_api_id")
+PENDING_GUESTS = Endpoint(GUESTS.current, GUESTS.legacy, "event_id", "event_api_id",
+                          fixed_params=(("approval_status", "pending_approval"),))
+# Setting a guest's status: (current path, legacy path). Legacy paths sit under /v1 on our base URL.
+UPDATE_STATUS = ("/v1/events/guests/update-status", "/v1/event/update-guest-status")
 
 
 def wait_out(seconds: float) -> None:
@@ -120,6 +124,7 @@ class LumaClient:
         self.session.headers.update({"x-luma-api-key": api_key, "accept": "application/json",
                                      "user-agent": USER_AGENT})
         self.requests_made = 0
+        self.last_status: int | None = None  # the HTTP status of the last answer
         self.generation: dict[str, str] = {}  # endpoint's current path -> "current" | "legacy"
 
     @classmethod
@@ -140,22 +145,31 @@ class LumaClient:
     # -- the one request function -------------------------------------------------------------
 
     def get(self, path: str, params: dict | None = None) -> dict:
-        """GET a JSON object, retrying 429, 5xx, timeouts, connection errors and non-JSON bodies."""
+        """GET a JSON object (see `request`)."""
+        return self.request("GET", path, params)
+
+    def request(self, method: str, path: str, params: dict | None = None,
+                body: dict | None = None) -> dict:
+        """Send one request (a JSON `body` for a POST) and return the JSON object answered, retrying
+        429, 5xx, timeouts, connection errors and non-JSON bodies; reads and writes share the pacing.
+        A write's 2xx without a JSON body is an empty answer."""
         attempt = 0
         while True:
             attempt += 1
             self.pacer.wait()
             try:
                 self.requests_made += 1
-                response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+                response = self.session.request(method, self.base_url + path, params=params,
+                                                json=body, timeout=self.timeout)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 problem = f"{type(exc).__name__}"
                 pause = self._backoff(attempt)
             else:
-                if response.status_code == 200:
-                    body = self._json_object(response)
-                    if body is not None:
-                        return body
+                self.last_status = response.status_code
+                if 200 <= response.status_code < 300:
+                    answer = self._json_object(response)
+                    if answer is not None or method != "GET":
+                        return answer or {}
                     problem, pause = "a 200 answer whose body is not a JSON object", self._backoff(attempt)
                 elif response.status_code == 429:
                     pause, why = retry_after_seconds(response.headers.get("Retry-After"),
@@ -164,10 +178,10 @@ class LumaClient:
                 elif response.status_code >= 500:
                     problem, pause = f"{response.status_code} server error", self._backoff(attempt)
                 else:
-                    raise self._fatal(response, path)
+                    raise self._fatal(response, method, path)
             if attempt > self.max_retries:
-                raise LumaError(f"GET {path}: gave up after {attempt} attempts; last: {problem}")
-            log.warning("GET %s: %s; retry %d of %d in %.1f s", path, problem, attempt,
+                raise LumaError(f"{method} {path}: gave up after {attempt} attempts; last: {problem}")
+            log.warning("%s %s: %s; retry %d of %d in %.1f s", method, path, problem, attempt,
                         self.max_retries, pause)
             self.pacer.sleep(pause)
 
@@ -182,16 +196,16 @@ class LumaClient:
             return None
         return body if isinstance(body, dict) else None
 
-    def _fatal(self, response: requests.Response, path: str) -> LumaError:
+    def _fatal(self, response: requests.Response, method: str, path: str) -> LumaError:
         body = redact(response.text[:ERROR_BODY_CHARS], [self.api_key])
         status = response.status_code
         if status in (401, 403):
             return LumaAuthError(
-                f"GET {path}: Luma refused the API key ({status}). Check LUMA_API_KEY (made at "
+                f"{method} {path}: Luma refused the API key ({status}). Check LUMA_API_KEY (made at "
                 "luma.com/calendar/manage/api-keys) and that the calendar has Luma Plus, which the "
                 f"API requires. Luma said: {body}")
         kind = LumaNotFound if status == 404 else LumaError
-        return kind(f"GET {path}: {status} {response.reason}: {body}")
+        return kind(f"{method} {path}: {status} {response.reason}: {body}")
 
     # -- the one pager ------------------------------------------------------------------------
 
@@ -235,3 +249,28 @@ class LumaClient:
     def fetch_guests(self, luma_event_id: str) -> Iterator[dict]:
         """Every guest entry of one event, in whichever shape Luma sends."""
         return self.paginate(GUESTS, luma_event_id)
+
+    def fetch_pending_guests(self, luma_event_id: str) -> Iterator[dict]:
+        """Every guest of one event waiting for approval (Luma's `approval_status` filter)."""
+        return self.paginate(PENDING_GUESTS, luma_event_id)
+
+    # -- what approve_guests.py writes -------------------------------------------------------
+
+    def approve_guest(self, luma_event_id: str, guest_id: str, send_email: bool = True) -> int | None:
+        """Approve one guest and return Luma's HTTP status: the current update-status call, else
+        the legacy one where the current path answers 404 (remembered for the run)."""
+        current, legacy = UPDATE_STATUS
+        if self.generation.get(current, "current") == "current":
+            try:
+                self.request("POST", current, body={"event_id": luma_event_id, "guest_id": guest_id,
+                                                    "status": "approved", "send_email": send_email})
+                self.generation[current] = "current"
+                return self.last_status
+            except LumaNotFound:
+                if current in self.generation:
+                    raise
+                log.info("%s answered 404; trying the legacy path %s", current, legacy)
+        self.request("POST", legacy, body={"guest": {"type": "api_id", "api_id": guest_id},
+                                           "event_api_id": luma_event_id, "status": "approved"})
+        self.generation[current] = "legacy"
+        return self.last_status

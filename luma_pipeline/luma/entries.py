@@ -53,6 +53,7 @@ def event_to_row(entry: Mapping, tag_categories: Mapping[str, str] | None = None
         "signup_url": clean_text(event.get("url")),
         "venue": venue_from_geo(event.get("geo_address_json")),
         "luma_category": category_from_tags(tags, tag_categories or {}),
+        "luma_tags": tag_names(tags),
     }
 
 
@@ -70,12 +71,17 @@ def venue_from_geo(geo: object) -> str | None:
 def category_from_tags(tags: object, tag_categories: Mapping[str, str]) -> str | None:
     """The category of an event: the first tag found in the organiser's map, else the first tag,
     lower-cased so that "Party" and "party" are one category."""
-    names = [clean_text(t.get("name") if isinstance(t, Mapping) else t) for t in tags or []]
-    names = [n for n in names if n]
+    names = tag_names(tags)
     for name in names:
         if name.casefold() in tag_categories:
             return tag_categories[name.casefold()]
     return names[0].lower() if names else None
+
+
+def tag_names(tags: object) -> list[str]:
+    """The names of an event's tags (`[{id, name}]`, or plain names), blanks dropped, in order."""
+    names = [clean_text(t.get("name") if isinstance(t, Mapping) else t) for t in tags or []]
+    return [n for n in names if n]
 
 
 def guest_from_entry(entry: Mapping) -> dict:

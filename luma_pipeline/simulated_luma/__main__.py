@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--legacy-only", action="store_true",
                         help="answer 404 on the current-generation paths, like an older deployment")
     faults.add_argument("--rate-limit", type=int, default=0, metavar="N", help="answer the first N requests with 429")
+    faults.add_argument("--rate-limit-writes", type=int, default=0, metavar="N",
+                        help="answer the next N update-status calls (POST) with 429")
     faults.add_argument("--no-retry-after", action="store_true", help="send those 429s without a Retry-After header")
     faults.add_argument("--server-errors", type=int, default=0, metavar="N",
                         help="answer the next N requests with 500, 502, 503 in turn")
@@ -57,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     faults = Faults(rate_limit_count=args.rate_limit, retry_after=None if args.no_retry_after else 1,
                     server_error_count=args.server_errors, slow_count=args.slow, slow_seconds=args.slow_seconds,
                     malformed_count=args.malformed, has_more_without_cursor=args.has_more_without_cursor,
-                    legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute)
+                    legacy_only=args.legacy_only, requests_per_minute=args.requests_per_minute,
+                    write_rate_limit_count=args.rate_limit_writes)
     stopped = threading.Event()
     # Both signals just end the wait, so the server always stops through the same clean path.
     previous = {sig: signal.signal(sig, lambda *_: stopped.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
-    for name in ("events", "people", "rate_limit", "server_errors", "slow", "malformed"):
+    for name in ("events", "people", "rate_limit", "server_errors", "slow", "malformed", "rate_limit_writes"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must not be negative")
     if args.guests_per_event < 0 or args.slow_seconds < 0:

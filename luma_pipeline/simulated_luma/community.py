@@ -182,6 +182,11 @@ ANSWER_SKIP_SHARE = 0.1
 UTM_SOURCES = ["instagram", "newsletter", "twitter", "flyer", "dablbeehiivcom", "linkedin"]
 UTM_SHARE = 0.15
 PAID_SHARE = {"party": 0.6, "hackathon": 0.3}
+# Requests to join each upcoming event that wait for the host's approval (approve_guests.py):
+# returning people (at least two settled check-ins) and people never checked in anywhere. Drawn from
+# a generator of their own, so every other record stays as it was without them.
+PENDING_RETURNING, PENDING_NEWCOMERS = 4, 3
+PENDING_SEED_OFFSET = 1_000_003
 
 
 @dataclass
@@ -189,7 +194,7 @@ class SimGuest:
     """One guest record as Luma stores it, plus the index of the real person behind it."""
 
     id: str
-    user_id: str
+    user_id: str | None  # None for a record that must be matched without it (crowd.py)
     person: int
     name: str
     first_name: str
@@ -290,17 +295,22 @@ def generate_community(seed: int = 7, *, n_events: int = 40, n_people: int = 300
     scheduled = _schedule(rng, n_events, anchor, timezone)
     events = [event for event, _ in scheduled]
     no_attendance = _pick_no_attendance_event(rng, events, anchor)
+    upcoming = []
     for position, (event, category) in enumerate(scheduled):
         plan = _plan(rng, event, category, anchor, event.id != no_attendance)
         progress = position / max(1, len(events) - 1)
         event.guests = _event_guests(rng, plan, people, mean_guests_per_event, progress)
+        upcoming += [plan] if event.start_at > anchor else []
+    _add_pending_requests(random.Random(seed + PENDING_SEED_OFFSET), upcoming, people,
+                          _settled_check_ins(events, anchor))
     return Community(events=events, people=[_ground_truth(p) for p in people])
 
 
 # --- people -------------------------------------------------------------------------------
 
 
-def _rid(rng: random.Random, prefix: str, k: int = 15, alphabet: str = ALNUM) -> str:
+def luma_id(rng: random.Random, prefix: str, k: int = 15, alphabet: str = ALNUM) -> str:
+    """A Luma-style random id (`gst-…`, `evt-…`)."""
     return prefix + "".join(rng.choices(alphabet, k=k))
 
 
@@ -340,20 +350,21 @@ def _person(rng: random.Random, index: int, first: str, last: str, gender: str, 
         roll -= share
     school = None if rng.random() < NON_STUDENT_SHARE else rng.choice(SCHOOLS)
     class_year = anchor.year + rng.randrange(-1, 5) if school else None
-    emails = [_unique_email(rng, _personal_email(rng, first, last), taken_emails)]
+    emails = [unique_email(rng, personal_email(rng, first, last), taken_emails)]
     if rng.random() < SECOND_EMAIL_SHARE:
-        second = _school_email(rng, first, last, school, class_year) if school else _personal_email(rng, first, last)
-        emails.append(_unique_email(rng, second, taken_emails))
-    phone = _unique_phone(rng, taken_phones) if rng.random() < PHONE_SHARE else None
+        second = _school_email(rng, first, last, school, class_year) if school else personal_email(rng, first, last)
+        emails.append(unique_email(rng, second, taken_emails))
+    phone = unique_phone(rng, taken_phones) if rng.random() < PHONE_SHARE else None
     tier_roll = rng.random()
     weight, span = next((w, s) for share, w, s in TIERS if tier_roll < share)
     start = rng.uniform(-span / 2, 1.0 - span / 2)
-    return _Person(index, first, last, nickname, emails, [_rid(rng, "usr-") for _ in emails], phone,
-                   _phone_forms(phone) if phone else [], gender, school, class_year, weight,
+    return _Person(index, first, last, nickname, emails, [luma_id(rng, "usr-") for _ in emails], phone,
+                   phone_forms(phone) if phone else [], gender, school, class_year, weight,
                    (start, start + span))
 
 
-def _personal_email(rng: random.Random, first: str, last: str) -> str:
+def personal_email(rng: random.Random, first: str, last: str) -> str:
+    """A personal address built from a name the way people build theirs (not yet unique)."""
     f, l = _ascii(first) or "guest", _ascii(last) or "x"
     local = rng.choice([f"{f}.{l}", f"{f}{l}", f"{f[0]}{l}", f"{f}_{l}", f"{f}.{l}{rng.randrange(1, 99)}",
                         f"{f}{rng.randrange(1, 999)}"])
@@ -366,7 +377,8 @@ def _school_email(rng: random.Random, first: str, last: str, school: tuple, clas
     return f"{local}@{school[1]}"
 
 
-def _unique_email(rng: random.Random, email: str, taken: set[str]) -> str:
+def unique_email(rng: random.Random, email: str, taken: set[str]) -> str:
+    """The address, with digits added to its local part until nobody in `taken` has it; taken."""
     local, domain = email.split("@")
     while email in taken:
         email = f"{local}{rng.randrange(10, 1000)}@{domain}"
@@ -374,7 +386,8 @@ def _unique_email(rng: random.Random, email: str, taken: set[str]) -> str:
     return email
 
 
-def _unique_phone(rng: random.Random, taken: set[str]) -> str:
+def unique_phone(rng: random.Random, taken: set[str]) -> str:
+    """A valid US number in E.164 that nobody in `taken` has; taken."""
     while True:
         exchange = f"{rng.randrange(2, 10)}{rng.randrange(0, 10)}{rng.randrange(0, 10)}"
         if exchange.endswith("11") or exchange == "555":
@@ -385,7 +398,7 @@ def _unique_phone(rng: random.Random, taken: set[str]) -> str:
             return phone
 
 
-def _phone_forms(e164: str) -> list[str]:
+def phone_forms(e164: str) -> list[str]:
     """The same US number as people type it; E.164 twice so it stays the most common."""
     area, exchange, line = e164[2:5], e164[5:8], e164[8:]
     return [e164, e164, f"({area}) {exchange}-{line}", f"{area}.{exchange}.{line}",
@@ -448,7 +461,7 @@ def _event(rng: random.Random, start: datetime, timezone: str) -> tuple[SimEvent
     online = rng.random() < ONLINE_SHARE
     venue = None if online else rng.choice(VENUES)
     event = SimEvent(
-        id=_rid(rng, "evt-"), name=name, start_at=start, end_at=end, timezone=timezone,
+        id=luma_id(rng, "evt-"), name=name, start_at=start, end_at=end, timezone=timezone,
         description=f"{name}. {BLURBS[category]}",
         url="https://luma.com/" + "".join(rng.choices(LOWER_ALNUM, k=8)),
         geo_address=_geo_address(venue) if venue else None,
@@ -496,9 +509,9 @@ def _pick_no_attendance_event(rng: random.Random, events: list[SimEvent], anchor
 def _plan(rng: random.Random, event: SimEvent, category: str, anchor: datetime,
           attendance_taken: bool) -> _EventPlan:
     if rng.random() < PAID_SHARE.get(category, 0.05):
-        types = [(_rid(rng, "evtticktyp-"), "General Admission", 1500), (_rid(rng, "evtticktyp-"), "Student", 500)]
+        types = [(luma_id(rng, "evtticktyp-"), "General Admission", 1500), (luma_id(rng, "evtticktyp-"), "Student", 500)]
     else:
-        types = [(_rid(rng, "evtticktyp-"), "Standard", 0)]
+        types = [(luma_id(rng, "evtticktyp-"), "Standard", 0)]
     return _EventPlan(event, category, anchor, event.start_at < anchor - timedelta(hours=24),
                       attendance_taken, rng.uniform(*CHECK_IN_RATE), types)
 
@@ -518,6 +531,29 @@ def _event_guests(rng: random.Random, plan: _EventPlan, people: list[_Person], m
             guests.append(_guest(rng, plan, person, _status(rng)))
     guests.sort(key=lambda g: (g.registered_at or g.invited_at, g.id))
     return guests
+
+
+def _settled_check_ins(events: list[SimEvent], anchor: datetime) -> dict[int, int]:
+    """Person index -> events checked in at among those long settled (started 2+ days ago)."""
+    counts: dict[int, int] = {}
+    for event in events:
+        if event.start_at < anchor - timedelta(days=2):
+            for person in {g.person for g in event.guests if g.checked_in_at is not None}:
+                counts[person] = counts.get(person, 0) + 1
+    return counts
+
+
+def _add_pending_requests(rng: random.Random, plans: list[_EventPlan], people: list[_Person],
+                          check_ins: dict[int, int]) -> None:
+    """Give each upcoming event pending requests from returning people and from newcomers."""
+    for plan in plans:
+        on_list = {g.person for g in plan.event.guests}
+        returning = [p for p in people if check_ins.get(p.index, 0) >= 2 and p.index not in on_list]
+        newcomers = [p for p in people if not check_ins.get(p.index) and p.index not in on_list]
+        chosen = (rng.sample(returning, min(PENDING_RETURNING, len(returning)))
+                  + rng.sample(newcomers, min(PENDING_NEWCOMERS, len(newcomers))))
+        plan.event.guests += [_guest(rng, plan, person, "pending_approval") for person in chosen]
+        plan.event.guests.sort(key=lambda g: (g.registered_at or g.invited_at, g.id))
 
 
 def _weighted_sample(rng: random.Random, people: list[_Person], k: int, progress: float) -> list[_Person]:
@@ -558,8 +594,8 @@ def _guest(rng: random.Random, plan: _EventPlan, person: _Person, status: str, *
     first, last, name = _guest_name(rng, person)
     email_index = 1 if len(person.emails) > 1 and rand() < SECOND_EMAIL_USE else 0
     return SimGuest(
-        id=_rid(rng, "gst-"), user_id=person.user_ids[email_index], person=person.index,
-        name=name, first_name=first, last_name=last, email=_noisy_email(rng, person.emails[email_index]),
+        id=luma_id(rng, "gst-"), user_id=person.user_ids[email_index], person=person.index,
+        name=name, first_name=first, last_name=last, email=noisy_email(rng, person.emails[email_index]),
         phone_number=rng.choice(person.phone_forms) if person.phone_forms and rand() >= PHONE_MISSING_SHARE else None,
         approval_status=status,
         registered_at=None if invitation else when, invited_at=when if invitation else None,
@@ -592,11 +628,14 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + replacement + word[i + 1:]
 
 
-def _noisy_email(rng: random.Random, email: str) -> str:
+def noisy_email(rng: random.Random, email: str, case_share: float = EMAIL_UPPER_SHARE,
+                spaces_share: float = EMAIL_SPACES_SHARE) -> str:
+    """An email as a guest typed it: another case (`case_share` of the time) or spaces around it
+    (`spaces_share`), never both."""
     roll = rng.random()
-    if roll < EMAIL_UPPER_SHARE:
+    if roll < case_share:
         return email.upper() if rng.random() < 0.5 else email[0].upper() + email[1:]
-    if roll < EMAIL_UPPER_SHARE + EMAIL_SPACES_SHARE:
+    if roll < case_share + spaces_share:
         return rng.choice([f" {email}", f"{email} ", f"  {email}  "])
     return email
 
@@ -661,5 +700,5 @@ def _year_answer(rng: random.Random, label: str, class_year: int | None, start: 
 def _ticket(rng: random.Random, plan: _EventPlan) -> dict:
     type_id, name, price = rng.choice(plan.ticket_types)
     discount = price // 2 if price and rng.random() < 0.1 else 0
-    return {"id": _rid(rng, "evtticket-"), "amount": price - discount, "amount_discount": discount,
+    return {"id": luma_id(rng, "evtticket-"), "amount": price - discount, "amount_discount": discount,
             "amount_tax": 0, "currency": "usd", "name": name, "event_ticket_type_id": type_id}

@@ -46,6 +46,8 @@ class Faults:
     has_more_without_cursor: bool = False
     legacy_only: bool = False
     requests_per_minute: int | None = None
+    write_rate_limit_count: int = 0  # 429 on the next N update-status calls only
+    ignore_approval_status_filter: bool = False  # guest lists answer every guest, filter or not
 
 
 class RequestRecord(NamedTuple):
@@ -54,6 +56,14 @@ class RequestRecord(NamedTuple):
     method: str
     path: str
     query: dict
+    status: int
+
+
+class WriteRecord(NamedTuple):
+    """One update-status call the server received: its path, JSON body and the status answered."""
+
+    path: str
+    body: object
     status: int
 
 
@@ -88,7 +98,13 @@ ROUTES = {
     "/v1/event/get": ("legacy", "_event_get"),
     "/v1/users/get-self": ("current", "_get_self"),
     "/v1/user/get-self": ("legacy", "_get_self"),
+    "/v1/events/guests/update-status": ("current", "_update_status"),
+    "/v1/event/update-guest-status": ("legacy", "_update_status"),
 }
+WRITE_PATHS = {"/v1/events/guests/update-status", "/v1/event/update-guest-status"}  # POST only
+# The statuses each generation's update-status call accepts (LUMA_API.md §2).
+NEW_STATUSES = {"current": ("approved", "declined", "pending_approval", "waitlist"),
+                "legacy": ("approved", "declined")}
 EVENT_ID_PARAMS = {  # which query parameter names the event, per path
     "/v1/events/guests/list": ("event_id",),
     "/v1/event/get-guests": ("event_api_id", "event_id"),
@@ -110,6 +126,7 @@ class SimulatedLuma:
         self.verbose = verbose
         self.url = ""
         self.requests: list[RequestRecord] = []
+        self.writes: list[WriteRecord] = []  # every update-status call, with its JSON body
         self.received = threading.Event()  # set at the first request: a test can wait for it
         self._lock = threading.Lock()
         self._errors_served = 0
@@ -150,18 +167,21 @@ class SimulatedLuma:
 
     # -- one request ------------------------------------------------------------------------
 
-    def answer(self, method: str, target: str, api_key: str | None) -> Answer:
+    def answer(self, method: str, target: str, api_key: str | None, body: bytes = b"") -> Answer:
         """The response to one request (faults first, then routing, auth, rate limit, endpoint)."""
         split = urlsplit(target)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
-        answer = self._answer(method, split.path, query, api_key)
+        payload = _json_body(body) if method == "POST" else None
+        answer = self._answer(method, split.path, query, api_key, payload)
         with self._lock:
             self.requests.append(RequestRecord(method, split.path, query, answer.status))
+            if split.path in WRITE_PATHS:
+                self.writes.append(WriteRecord(split.path, payload, answer.status))
         self.received.set()
         return answer
 
-    def _answer(self, method: str, path: str, query: dict, api_key: str | None) -> Answer:
-        delay, fault = self._take_fault()
+    def _answer(self, method: str, path: str, query: dict, api_key: str | None, payload) -> Answer:
+        delay, fault = self._take_fault(write=path in WRITE_PATHS)
         if delay:
             time.sleep(delay)
         if fault is not None:
@@ -172,19 +192,19 @@ class SimulatedLuma:
         if api_key != self.api_key:
             # Real Luma echoes the submitted key in some error bodies; clients must redact it.
             return _error(401, f"Invalid API key: {api_key}" if api_key else "Missing x-luma-api-key header")
-        if method != "GET":
+        if method != ("POST" if path in WRITE_PATHS else "GET"):
             return _error(405, f"Method {method} not allowed on {path}")
         limited, limit_headers = self._rate_limit(api_key)
         if limited is not None:
             return limited
         generation, handler = route
         try:
-            answer = getattr(self, handler)(generation, path, query)
+            answer = getattr(self, handler)(generation, path, payload if path in WRITE_PATHS else query)
         except BadRequest as exc:
             answer = _error(400, str(exc))
         return answer._replace(headers={**answer.headers, **limit_headers})
 
-    def _take_fault(self) -> tuple[float, Answer | None]:
+    def _take_fault(self, write: bool = False) -> tuple[float, Answer | None]:
         """Consume this request's share of the fault counters, in the documented order."""
         f = self.faults
         with self._lock:
@@ -192,6 +212,10 @@ class SimulatedLuma:
             if f.slow_count > 0:
                 f.slow_count -= 1
                 delay = f.slow_seconds
+            if write and f.write_rate_limit_count > 0:
+                f.write_rate_limit_count -= 1
+                headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
+                return delay, _error(429, "Too many requests, please slow down.", headers)
             if f.rate_limit_count > 0:
                 f.rate_limit_count -= 1
                 headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
@@ -243,7 +267,7 @@ class SimulatedLuma:
         if event is None:
             return _error(404, f"Event not found: {_event_id(path, query)}")
         guests = event.guests
-        if query.get("approval_status"):
+        if query.get("approval_status") and not self.faults.ignore_approval_status_filter:
             guests = [g for g in guests if g.approval_status == query["approval_status"]]
         guests = sorted(guests, key=_guest_order, reverse=_descending(query))
         shape = payloads.guest_current if generation == "current" else payloads.guest_legacy_entry
@@ -259,6 +283,26 @@ class SimulatedLuma:
 
     def _get_self(self, generation: str, path: str, query: dict) -> Answer:
         return _json(200, payloads.user_current() if generation == "current" else payloads.user_legacy())
+
+    def _update_status(self, generation: str, path: str, payload) -> Answer:
+        """Set one guest's approval status, as either generation's update-status call does."""
+        if not isinstance(payload, dict):
+            raise BadRequest("Invalid request: expected a JSON object body")
+        legacy_guest = payload.get("guest") if isinstance(payload.get("guest"), dict) else {}
+        event_id = payload.get("event_id" if generation == "current" else "event_api_id")
+        status = payload.get("status")
+        if not event_id or status not in NEW_STATUSES[generation]:
+            raise BadRequest("Invalid request: expected an event id and a status of "
+                             + "|".join(NEW_STATUSES[generation]))
+        event = self.community.event(event_id)
+        if event is None:
+            return _error(404, f"Event not found: {event_id}")
+        guest = next((g for g in event.guests if _is_guest(g, generation, payload, legacy_guest)), None)
+        if guest is None:
+            raise BadRequest("Guest not found on this event")
+        with self._lock:
+            guest.approval_status = status
+        return _json(200, {})
 
     def _event(self, path: str, query: dict) -> SimEvent | None:
         event_id = _event_id(path, query)
@@ -278,6 +322,23 @@ class SimulatedLuma:
         elif has_more:
             body["next_cursor"] = _encode_cursor(offset + limit)
         return _json(200, body)
+
+
+def _is_guest(guest, generation: str, payload: dict, legacy_guest: dict) -> bool:
+    """Whether the call names this guest: `guest_id` (current), or `{type: api_id|email}` (legacy)."""
+    if generation == "current":
+        return guest.id == payload.get("guest_id")
+    if legacy_guest.get("type") == "email":
+        return guest.email.strip().lower() == str(legacy_guest.get("email", "")).strip().lower()
+    return legacy_guest.get("type") == "api_id" and guest.id == legacy_guest.get("api_id")
+
+
+def _json_body(body: bytes):
+    """A request body as JSON, or None when it is not JSON."""
+    try:
+        return json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def _server_error(status: int) -> Answer:
@@ -387,9 +448,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        answer = self.server.sim.answer(method, self.path, self.headers.get("x-luma-api-key"))
+        body = self.rfile.read(length) if length else b""
+        answer = self.server.sim.answer(method, self.path, self.headers.get("x-luma-api-key"), body)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))

@@ -52,6 +52,19 @@ def upsert_events(conn, rows: list[dict], counts: EventCounts) -> None:
     counts.unchanged += len(rows) - len(results)
 
 
+def save_event_tags(conn, rows: list[dict]) -> None:
+    """Keep each event's Luma tags (approve_guests.py's APPROVE_EVENT_TAGS reads them). Written
+    apart from the upsert so that a database from before the column does not see every event as
+    changed; a tag change that moves the category still counts as a change there."""
+    values = [(row["luma_event_id"], row["luma_tags"]) for row in rows]
+    with conn.cursor() as cur:
+        execute_values(cur, """
+            UPDATE events AS e SET luma_tags = v.tags
+            FROM (VALUES %s) AS v (luma_event_id, tags)
+            WHERE e.luma_event_id = v.luma_event_id AND e.luma_tags IS DISTINCT FROM v.tags""",
+                       values, template="(%s, %s::text[])", page_size=500)
+
+
 def mark_source_deleted(conn, seen_ids: list[str]) -> int:
     """Mark events Luma no longer lists as `source_deleted` (never deleted); return how many."""
     with conn.cursor() as cur:

@@ -18,6 +18,7 @@ from .events_table import (
     live_event_count,
     mark_guest_lists_empty,
     mark_source_deleted,
+    save_event_tags,
     upsert_events,
 )
 
@@ -80,6 +81,7 @@ def events_to_rows(entries: Iterable[Mapping], tag_categories: Mapping[str, str]
 def save_events(conn, rows: list[dict], counts: EventCounts) -> None:
     """Upsert the events and mark the ones Luma no longer lists (in the caller's transaction)."""
     upsert_events(conn, rows, counts)
+    save_event_tags(conn, rows)
     known = 0 if rows or counts.skipped else live_event_count(conn)
     if known:
         log.warning("Luma listed no events at all; not marking the %d known events as deleted "

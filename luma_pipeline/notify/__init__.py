@@ -1,0 +1,1 @@
+"""Notifications: one message per pipeline run to the organiser's NOTIFY_URLS (apprise)."""
