@@ -28,7 +28,7 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_taken boolean;
 -- analyze recomputes its own flag every run, while the organiser's setting always wins.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_taken_auto boolean NOT NULL DEFAULT false;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_imported_at timestamptz;
--- When the guest list imported last was exported: an older export never overwrites a newer one.
+-- When the newest guest list imported for the event was exported.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attendance_exported_at timestamptz;
 -- synced: as first seen at Luma; changed: Luma changed it since; source_deleted: gone from Luma
 -- (kept, with its attendance history).
@@ -253,3 +253,48 @@ CREATE INDEX IF NOT EXISTS person_merges_keep_idx ON person_merges (keep_person_
 CREATE INDEX IF NOT EXISTS person_merges_other_idx ON person_merges (other_person_id);
 -- Who queued an item by hand (review_people.py suggest --apply-to-queue); NULL: the importer.
 ALTER TABLE match_review ADD COLUMN IF NOT EXISTS queued_by text;
+
+-- Guest lists are snapshots, merged per guest (import_luma_attendance.py, DESIGN.md). Each value
+-- of an attendance row and of a person remembers when the guest list that gave it was exported
+-- (`field_snapshots`: field → export time, UTC), so the newest export's value wins whatever order
+-- the files arrive in; attendance.snapshot_at is the newest guest list that listed the guest.
+-- Rows imported by an earlier version are taken as given by their event's last export (which was
+-- then the whole truth for the event), once, when the columns are added.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'attendance'::regclass
+                   AND attname = 'snapshot_at' AND NOT attisdropped) THEN
+        ALTER TABLE attendance ADD COLUMN snapshot_at timestamptz;
+        ALTER TABLE attendance ADD COLUMN IF NOT EXISTS field_snapshots jsonb;
+        UPDATE attendance a
+        SET snapshot_at = e.attendance_exported_at,
+            field_snapshots = jsonb_strip_nulls(jsonb_build_object(
+                'luma_guest_id', CASE WHEN a.luma_guest_id IS NOT NULL THEN u.at END,
+                'approval_status', CASE WHEN a.approval_status IS NOT NULL THEN u.at END,
+                'registered_at', CASE WHEN a.registered_at IS NOT NULL THEN u.at END,
+                'invite_token', CASE WHEN a.invite_token IS NOT NULL THEN u.at END,
+                'registration_answers', CASE WHEN a.registration_answers IS NOT NULL
+                                             AND a.registration_answers <> '{}' THEN u.at END))
+        FROM events e, LATERAL (SELECT e.attendance_exported_at AT TIME ZONE 'UTC' AS at) u
+        WHERE e.id = a.event_id AND e.attendance_exported_at IS NOT NULL;
+    END IF;
+END $$;
+ALTER TABLE attendance ADD COLUMN IF NOT EXISTS field_snapshots jsonb;
+ALTER TABLE people ADD COLUMN IF NOT EXISTS field_snapshots jsonb;
+-- When luma_sync.py found the event's guest list at Luma empty (attendance taken elsewhere): no
+-- file is written, and the list is asked for again only with --full-refresh.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS luma_guest_list_empty_at timestamptz;
+
+-- Every guest-list file imported, by its content: the same bytes under any name or path are
+-- imported once. result: imported | empty guest list | replaced (--replace).
+CREATE TABLE IF NOT EXISTS imported_files (
+    content_hash text PRIMARY KEY,        -- SHA-256 of the file's bytes
+    file_name text NOT NULL,
+    file_path text,                       -- where it was read from
+    event_id integer REFERENCES events (id) ON DELETE SET NULL,
+    exported_at timestamptz,
+    rows integer NOT NULL,
+    result text NOT NULL,
+    imported_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS imported_files_imported_idx ON imported_files (imported_at DESC);

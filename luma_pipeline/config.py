@@ -31,6 +31,8 @@ VARIABLES = (
     # approve_guests.py and notifications (issue 15)
     "APPROVALS", "APPROVE_MIN_EVENTS", "APPROVE_EMAIL_DOMAINS", "APPROVE_EVENT_TAGS",
     "APPROVE_SEND_EMAIL", "NOTIFY_URLS",
+    # the importer
+    "IMPORT_MAX_ROWS",
 )
 APPROVAL_MODES = ("off", "dry-run", "on")
 # The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
@@ -102,6 +104,7 @@ class Settings:
     approve_event_tags: tuple[str, ...] = ()
     approve_send_email: bool = True
     notify_urls: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs carry tokens
+    import_max_rows: int = 2_000_000  # a guest list with more rows is refused before it is read
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
@@ -160,6 +163,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_calendar_settings(env, luma_api_key),
         **_approval_settings(env),
         notify_urls=tuple(filter(None, re.split(r"[\s,]+", env.get("NOTIFY_URLS", "")))),
+        import_max_rows=int(_number(env, "IMPORT_MAX_ROWS", 2_000_000, minimum=1, whole=True)),
     )
 
 

@@ -118,14 +118,12 @@ def try_lock_step(conn: psycopg2.extensions.connection, step: str) -> bool:
     return taken
 
 
-def copy_into_temp(cur, name: str, columns: dict[str, str], rows) -> None:
-    """Load rows into a temporary table `name` (dropped at commit) with COPY: the fast way in for
-    tens of thousands of rows. `columns` maps column names to SQL types."""
-    table = sql.Identifier(name)
+def create_temp_table(cur, name: str, columns: dict[str, str]) -> None:
+    """A temporary table `name` (dropped at the end of the transaction, whether it commits or
+    not); `columns` maps column names to SQL types."""
     cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
-        table, sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
-                                  for c, t in columns.items())))
-    copy_rows(cur, name, list(columns), rows)
+        sql.Identifier(name), sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
+                                                 for c, t in columns.items())))
 
 
 def copy_rows(cur, table: str, columns: list[str], rows) -> None:

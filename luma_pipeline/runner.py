@@ -90,18 +90,18 @@ def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepC
     try:
         result = body(ctx)
     except (ConfigError, UsageError) as exc:
-        ctx.conn.rollback()
+        _rollback(ctx.conn)
         _finish_run(ctx.conn, run_id, "failed", {}, str(exc), secrets)
         raise
     except Exception as exc:
-        ctx.conn.rollback()
+        _rollback(ctx.conn)
         message = redact(one_line(exc), secrets)
         _finish_run(ctx.conn, run_id, "failed", {}, message, secrets)
         log.error("%s FAILED: %s", step, message)
         log.debug("traceback", exc_info=True)
         return EXIT_FAILURE
     except BaseException:  # SIGTERM (SystemExit) or Ctrl-C: roll back, say so, then stop
-        ctx.conn.rollback()
+        _rollback(ctx.conn)
         _finish_run(ctx.conn, run_id, "failed", {}, "stopped by a signal", secrets)
         log.error("%s stopped by a signal; its unfinished work was rolled back", step)
         raise
@@ -109,6 +109,13 @@ def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepC
                 secrets)
     log.info("%s%s: %s", step, " (dry run, nothing written)" if ctx.dry_run else "", result.summary)
     return EXIT_FAILURE if result.failed else EXIT_OK
+
+
+def _rollback(conn) -> None:
+    """Roll back, unless the connection is gone: then there is nothing to roll back, and the error
+    that ended the step, not "connection already closed", is the one to report."""
+    if not conn.closed:
+        conn.rollback()
 
 
 def _start_run(conn, step: str) -> int:
@@ -127,7 +134,7 @@ def _start_run(conn, step: str) -> int:
 
 def _finish_run(conn, run_id: int | None, status: str, counts: dict, message: str,
                 secrets: list[str]) -> None:
-    if run_id is None:
+    if run_id is None or conn.closed:  # a lost connection: the row stays `running`
         return
     with conn, conn.cursor() as cur:
         cur.execute("""UPDATE run_log SET finished_at = now(), status = %s, counts = %s, message = %s

@@ -17,14 +17,17 @@ def clean_text(value: object) -> str | None:
 
 def parse_instant(value: object) -> datetime | None:
     """An ISO-8601 time as an aware UTC datetime (a time without offset is taken as UTC, as Luma's
-    are); None for blank. Raises ValueError for text that is not a time."""
+    are); None for blank. Raises ValueError for text that is not a time (or one out of range)."""
     text = clean_text(value)
     if text is None:
         return None
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first instant there is
+        raise ValueError(f"{text!r} is out of the range of times") from None
 
 
 def format_instant(moment: datetime | None) -> str:

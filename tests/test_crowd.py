@@ -9,7 +9,7 @@ import pytest
 
 from luma_pipeline.importing.identity import normalize_email, normalize_phone
 from luma_pipeline.luma.entries import guest_from_entry
-from luma_pipeline.luma.guest_csv import guest_csv_name, read_guest_csv, write_guest_csv
+from luma_pipeline.luma.guest_csv import guest_csv_name, open_guest_csv, write_guest_csv
 from luma_pipeline.simulated_luma.crowd import RATE, generate_crowd, one_letter_typo
 from luma_pipeline.simulated_luma.names import NICKNAMES, ascii_name, name_model
 from luma_pipeline.simulated_luma.payloads import guest_current
@@ -113,6 +113,7 @@ def test_the_guest_list_written_through_the_package_names_its_event(tmp_path):
     event = crowd.event
     path = tmp_path / guest_csv_name(event.id, event.name, ANCHOR)
     write_guest_csv(path, [guest_from_entry(guest_current(g, event)) for g in event.guests])
-    file = read_guest_csv(path)
-    assert len(file.rows) == 60
-    assert all(event.id in values["qr_code_url"] and values["user_id"] == "" for _, values in file.rows)
+    with open_guest_csv(path) as file:
+        rows = list(file.records)
+    assert len(rows) == 60
+    assert all(event.id in values["qr_code_url"] and values["user_id"] == "" for _, values in rows)

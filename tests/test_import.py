@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import psycopg2
 import pytest
@@ -61,6 +61,11 @@ QUESTIONS = [GENDER_Q, SCHOOL_Q, YEAR_Q, ODD_Q, UNICODE_Q]
 @pytest.fixture
 def event(db, database_url):
     """The event of the guest lists, as luma_sync.py would have stored it."""
+    return store_event(db, database_url)
+
+
+def store_event(db, database_url) -> int:
+    """The schema, and the event of the guest lists as luma_sync.py would have stored it."""
     conn = psycopg2.connect(database_url)
     apply_schema(conn)
     conn.close()
@@ -143,40 +148,76 @@ def snapshot(db):
             ("people", "person_identifiers", "attendance", "events", "match_review")}
 
 
-def test_reimport_changes_nothing(event, db, csv_dir, caplog):
+def test_the_same_file_again_is_a_no_op_under_any_name(event, db, csv_dir, tmp_path, caplog):
     columns = list(SYNC_COLUMNS) + QUESTIONS
     path = write_csv(csv_dir / f"{EVT}_fall_guests_20251012T100000Z.csv", columns, GUESTS)
     assert import_luma_attendance.main([]) == 0
     before = snapshot(db)
-    shutil.copy(csv_dir / "processed" / path.name, path)
+    shutil.copy(csv_dir / "processed" / path.name, csv_dir / "renamed.csv")
+    elsewhere = tmp_path / "Downloads" / "guests (1).csv"
+    elsewhere.parent.mkdir()
+    shutil.copy(csv_dir / "processed" / path.name, elsewhere)
+    caplog.clear()
+
+    assert import_luma_attendance.main([]) == 0
+    assert import_luma_attendance.main([str(elsewhere)]) == 0
+
+    assert snapshot(db) == before
+    assert caplog.text.count(f"already imported on {date.today():%Y-%m-%d}") == 2
+    assert f"as {path.name}; nothing changed" in caplog.text
+    assert (csv_dir / "processed" / "renamed.csv").exists() and elsewhere.exists()
+    assert table(db, "SELECT file_name, rows, result FROM imported_files") == [(path.name, 5, "imported")]
+
+
+def shown(db):
+    """Every row as a person sees it: what the snapshot merge keeps, without ids and times of import."""
+    return {"people": table(db, "SELECT first_name, last_name, email, phone, gender, school, class_year "
+                                "FROM people ORDER BY email"),
+            "attendance": table(db, """
+                SELECT p.email, a.luma_guest_id, a.approval_status, a.registered_at, a.checked_in_at,
+                       a.invite_token, a.registration_answers
+                FROM attendance a JOIN people p ON p.id = a.person_id ORDER BY p.email""")}
+
+
+def test_a_newer_export_of_the_same_guests_changes_nothing_a_person_sees(event, db, csv_dir, caplog):
+    columns = list(SYNC_COLUMNS) + QUESTIONS
+    write_csv(csv_dir / f"{EVT}_fall_guests_20251012T100000Z.csv", columns, GUESTS)
+    assert import_luma_attendance.main([]) == 0
+    before = shown(db)
+    write_csv(csv_dir / f"{EVT}_fall_guests_20251013T100000Z.csv", columns, GUESTS, bom=False)
     caplog.clear()
 
     assert import_luma_attendance.main([]) == 0
 
-    assert snapshot(db) == before
-    assert "new people=0; attendance new=0 updated=0" in caplog.text
-    assert "people found by luma_user_id=0 email=4" in caplog.text
+    assert shown(db) == before
+    assert ("people found by luma_user_id=0 email=0 phone=0 name=0 fuzzy_name=0 luma_guest_id=4; "
+            "new people=0; attendance new=0 updated=0") in caplog.text
+    assert table(db, "SELECT DISTINCT snapshot_at FROM attendance") == [
+        (datetime(2025, 10, 13, 10, tzinfo=UTC),)]
 
 
-def test_an_older_export_changes_nothing_and_a_newer_one_is_the_truth(event, db, csv_dir, caplog):
+def test_an_older_export_is_merged_and_never_undoes_a_check_in(event, db, csv_dir, caplog):
     columns = list(HEADER_GENERATIONS["2026-09 guest_id 35 columns"])
-    newer = [dict(GUESTS[0]), dict(GUESTS[1], checked_in_at=CHECKED_IN)]
-    older = [dict(GUESTS[0], checked_in_at=""), dict(GUESTS[1])]
+    newer = [dict(GUESTS[0]), dict(GUESTS[1], checked_in_at=CHECKED_IN, approval_status="approved")]
+    older = [dict(GUESTS[0], checked_in_at=""), dict(GUESTS[1]), dict(GUESTS[2])]
     write_csv(csv_dir / "Fall - Guests - 2025-10-12-10-00-00.csv", columns, newer)
     assert import_luma_attendance.main([]) == 0
-    before = snapshot(db)
     write_csv(csv_dir / "Fall - Guests - 2025-10-11-09-00-00.csv", columns, older)
+    caplog.clear()
 
     assert import_luma_attendance.main([]) == 0
 
-    assert snapshot(db) == before
-    assert "older than the export already imported; nothing changed" in caplog.text
+    assert "attendance new=1 updated=0; attendees=3; review=0; check-ins kept=2" in caplog.text
+    assert attendance(db) == [("ann@example.com", "declined", True, None),  # only the older lists Ann
+                              ("jane@example.com", "approved", True, "newsletter"),
+                              ("john@example.com", "approved", True, None)]  # the newer's status
     undone = [dict(GUESTS[0], checked_in_at=""), dict(GUESTS[1], checked_in_at=CHECKED_IN)]
     write_csv(csv_dir / "Fall - Guests - 2025-10-13-09-00-00.csv", columns, undone)
     assert import_luma_attendance.main([]) == 0
-    assert [row[:3] for row in attendance(db)] == [("jane@example.com", "approved", False),
-                                                   ("john@example.com", "pending_approval", True)]
-    assert table(db, "SELECT attendance FROM events") == [(1,)]
+    assert [row[2] for row in attendance(db)] == [True, True, True]  # a newer list lacking it undoes nothing
+    assert "check-ins kept=1" in caplog.text
+    assert table(db, "SELECT attendance, attendance_exported_at FROM events") == [
+        (3, datetime(2025, 10, 13, 9, tzinfo=UTC))]
 
 
 def test_rows_of_one_person_become_one_attendance_row(event, db, csv_dir):
@@ -251,9 +292,12 @@ def test_event_from_the_command_line_or_the_file_name(event, db, csv_dir, tmp_pa
     by_name = write_csv(csv_dir / f"{EVT}-guests.csv", columns, GUESTS[:1])
     assert import_luma_attendance.main([str(by_name)]) == 0
     elsewhere = write_csv(tmp_path / "download.csv", columns, GUESTS[1:2])
+    written = elsewhere.read_bytes()
     assert import_luma_attendance.main(["--luma-event-id", EVT, str(elsewhere)]) == 0
     assert table(db, "SELECT count(*) FROM attendance") == [(2,)]
-    assert (csv_dir / "processed" / "download.csv").exists()
+    assert (csv_dir / "processed" / by_name.name).exists()  # the inbox's file moved
+    assert elsewhere.read_bytes() == written  # the organiser's file: read, never moved
+    assert not (csv_dir / "processed" / "download.csv").exists()
 
 
 def test_bad_files_fail_alone_with_a_reason_beside_them(event, db, csv_dir, caplog):

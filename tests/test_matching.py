@@ -213,7 +213,8 @@ def test_normalize_phone(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    (" Ann@Example.COM ", "ann@example.com"), ("not an email", None), ("@", None), (None, None)])
+    (" Ann@Example.COM ", "ann@example.com"), ("not an email", None), ("@", None), (None, None),
+    ("a@b@c", None), ("ann@", None), ("@example.com", None)])
 def test_normalize_email(text, expected):
     assert normalize_email(text) == expected
 

@@ -19,12 +19,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalize_email(value: object) -> str | None:
-    """An email trimmed and case-folded; None when it is not an address (no `@`)."""
+    """An email trimmed and case-folded; None when it is not an address (exactly one `@`, with
+    something on each side: `a@b@c` is not one)."""
     text = clean_text(value)
     if not text:
         return None
     email = _SPACES.sub("", text).casefold()
-    return email if "@" in email.strip("@") else None
+    local, at, domain = email.partition("@")
+    return email if at and local and domain and "@" not in domain else None
 
 
 # A North American number in one of the ways people write it: (617) 555-0100, 617.555.0100,

@@ -103,7 +103,6 @@ class PeopleIndex:
     # identifiers a name match attached in this run: they identify only someone of a fitting name
     by_name_match: set[tuple[str, str]] = field(default_factory=set)
     created: set[int] = field(default_factory=set)  # people new in this run
-    lacking: dict[int, int] = field(default_factory=dict)  # person → bit mask of blank PERSON_FIELDS
     first_counts: Counter = field(default_factory=Counter)
     last_counts: Counter = field(default_factory=Counter)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)  # person → (first, last) folded

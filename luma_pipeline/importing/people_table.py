@@ -1,13 +1,19 @@
-"""The people and person_identifiers tables: load what matching needs, save what it found."""
+"""The people and person_identifiers tables: load what matching needs, and write what a staged
+guest list brings (new people, their fields by the snapshot rule, new identifiers)."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from psycopg2.extras import execute_values
 
 from .identity import fold_name
 from .matching import PeopleIndex
+from .snapshots import EARLIEST, merged_snapshots, merged_value, takes_incoming
 
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "gender", "school", "class_year")
 _FIELD_TYPES = {"class_year": "int"}
+STAGED_PEOPLE_COLUMNS = {"person_id": "int", **{f: _FIELD_TYPES.get(f, "text") for f in PERSON_FIELDS}}
+STAGED_IDENTIFIER_COLUMNS = {"kind": "text", "value": "text", "person_id": "int"}
 
 
 def load_people_index(conn) -> PeopleIndex:
@@ -16,13 +22,10 @@ def load_people_index(conn) -> PeopleIndex:
     index = PeopleIndex()
     with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
         cur.itersize = 20_000
-        lacking = " + ".join(f"({f} IS NULL)::int * {1 << i}" for i, f in enumerate(PERSON_FIELDS))
-        cur.execute(f"SELECT id, first_name, last_name, gender, class_year, school, {lacking} FROM people")
-        for person_id, first, last, gender, class_year, school, blanks in cur:
+        cur.execute("SELECT id, first_name, last_name, gender, class_year, school FROM people")
+        for person_id, first, last, gender, class_year, school in cur:
             index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year,
                              fold_name(school) or None)
-            if blanks:
-                index.lacking[person_id] = blanks
     with conn.cursor(name="people_identifiers") as cur:
         cur.itersize = 50_000
         cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")
@@ -36,44 +39,57 @@ def load_people_index(conn) -> PeopleIndex:
     return index
 
 
-def allocate_person_ids(conn, count: int) -> list[int]:
-    """Reserve ids for new people in one round trip (matching needs them before the insert)."""
-    if count == 0:
-        return []
+def give_new_people_ids(conn, dry_run: bool) -> dict[int, int]:
+    """Give the people a staged guest list found new their rows and ids, one id each and only now
+    that the whole file has been read (a dry run keeps their local ids: it is rolled back). The
+    staged rows then point at the new ids; returns local id → id."""
+    new_id = "local_id" if dry_run else "nextval(pg_get_serial_sequence('people', 'id'))"
     with conn.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence('people', 'id')) "
-                    "FROM generate_series(1, %s)", (count,))
-        return [person_id for (person_id,) in cur.fetchall()]
+        cur.execute(f"""
+            CREATE TEMP TABLE new_people ON COMMIT DROP AS
+            SELECT local_id, {new_id} AS id FROM (
+                SELECT DISTINCT person_id AS local_id FROM staged_people WHERE person_id < 0
+                ORDER BY 1 DESC) AS s""")
+        cur.execute("INSERT INTO people (id) SELECT id FROM new_people")
+        if not dry_run:
+            for table in ("staged_people", "staged_guests", "staged_identifiers"):
+                cur.execute(f"UPDATE {table} AS s SET person_id = n.id FROM new_people n "
+                            "WHERE s.person_id = n.local_id")
+        cur.execute("SELECT local_id, id FROM new_people")
+        return dict(cur.fetchall())
 
 
-def insert_people(conn, people: list[dict]) -> None:
-    """Insert new people, each a dict with `id` and PERSON_FIELDS."""
-    columns = ("id",) + PERSON_FIELDS
+def merge_person_fields(conn, exported_at: datetime) -> int:
+    """Merge the staged people's fields into people by the snapshot rule (snapshots.py): a person
+    stays as the earliest export wrote them down, later ones fill blanks; of one file's rows of one
+    person, the smallest value. Returns how many people changed."""
+    incoming = ", ".join(f"min({f}) AS {f}" for f in PERSON_FIELDS)
+    sets = ", ".join(f"{f} = {merged_value(f, 'p', 'i', EARLIEST)}" for f in PERSON_FIELDS)
+    changes = " OR ".join(takes_incoming(f, "p", "i", EARLIEST) for f in PERSON_FIELDS)
+    snapshots = merged_snapshots(PERSON_FIELDS, "p", "i", EARLIEST)
     with conn.cursor() as cur:
-        execute_values(cur, f"INSERT INTO people ({', '.join(columns)}) VALUES %s",
-                       [tuple(p.get(c) for c in columns) for p in people], page_size=1000)
+        cur.execute(f"""
+            UPDATE people AS p
+            SET {sets}, field_snapshots = {snapshots}, updated_at = now()
+            FROM (SELECT person_id, %(exported_at)s::timestamptz AS snapshot_at, {incoming}
+                  FROM staged_people GROUP BY person_id) AS i
+            WHERE p.id = i.person_id AND ({changes})""", {"exported_at": exported_at})
+        return cur.rowcount
 
 
-def note_blanks(index: PeopleIndex, person_id: int, values: dict) -> None:
-    """Remember which fields a new person still lacks, so a later row can fill them."""
-    blanks = sum(1 << i for i, f in enumerate(PERSON_FIELDS) if values.get(f) is None)
-    if blanks:
-        index.lacking[person_id] = blanks
-
-
-def fills_needed(index: PeopleIndex, person_id: int, values: dict) -> bool:
-    """Whether `values` hold something the known person lacks (and note it as no longer lacking)."""
-    lacking = index.lacking.get(person_id, 0)
-    given = sum(1 << i for i, f in enumerate(PERSON_FIELDS) if values.get(f) is not None)
-    if not lacking & given:
-        return False
-    index.lacking[person_id] = lacking & ~given
-    return True
+def insert_staged_identifiers(conn) -> int:
+    """Attach the staged identifiers to their people; one already attached is left as it is."""
+    with conn.cursor() as cur:
+        cur.execute("""
+            INSERT INTO person_identifiers (kind, value, person_id)
+            SELECT kind, value, person_id FROM staged_identifiers
+            ON CONFLICT (kind, value) DO NOTHING""")
+        return cur.rowcount
 
 
 def fill_blanks(conn, updates: list[dict]) -> int:
-    """Give known people the values they lack (a blank never overwrites a value); return how many
-    people gained something."""
+    """Give people the values they lack (a blank never overwrites a value), e.g. when two people
+    are merged by hand; return how many people gained something."""
     if not updates:
         return 0
     template = "(%s::int, " + ", ".join(f"%s::{_FIELD_TYPES.get(f, 'text')}" for f in PERSON_FIELDS) + ")"
@@ -87,14 +103,3 @@ def fill_blanks(conn, updates: list[dict]) -> int:
             RETURNING 1""", [(u["id"],) + tuple(u.get(f) for f in PERSON_FIELDS) for u in updates],
                                 template=template, page_size=1000, fetch=True)
         return len(gained)
-
-
-def insert_identifiers(conn, identifiers: list[tuple[str, str, int]]) -> int:
-    """Attach (kind, value, person id) identifiers; one already attached is left as it is."""
-    if not identifiers:
-        return 0
-    with conn.cursor() as cur:
-        rows = execute_values(cur, """
-            INSERT INTO person_identifiers (kind, value, person_id) VALUES %s
-            ON CONFLICT (kind, value) DO NOTHING RETURNING 1""", identifiers, page_size=1000, fetch=True)
-        return len(rows)

@@ -6,12 +6,12 @@ in UTC with milliseconds and `Z`, and the registration questions as extra column
 from __future__ import annotations
 
 import csv
-import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import IO, Iterable, Iterator, Sequence
 
 from ..files import atomic_write
 from ..text import file_slug, format_instant
@@ -94,7 +94,13 @@ def pending_csvs(csv_dir: Path, luma_event_id: str) -> list[Path]:
 KNOWN_COLUMNS = frozenset(SYNC_COLUMNS) | {"api_id", "custom_source"}
 GUEST_ID_COLUMNS = ("guest_id", "api_id")
 NAME_COLUMNS = ("name", "first_name", "last_name")
+# Cells a guest typed may run over several lines; Luma writes every other cell on one line.
+FREE_TEXT_COLUMNS = frozenset({"survey_response_feedback"})
+# A line inside one cell with this many commas (or half the header's) is a guest row an unbalanced
+# quote swallowed, not a guest's answer.
+SWALLOWED_ROW_COMMAS = 4
 BINARY_SAMPLE = 8192
+_BOM = b"\xef\xbb\xbf"
 
 
 class GuestFileError(Exception):
@@ -103,26 +109,69 @@ class GuestFileError(Exception):
 
 @dataclass
 class GuestFile:
-    """A guest-list CSV read into rows keyed by column name (values cleaned of NUL bytes)."""
+    """A guest-list CSV open for reading: its columns, and its rows read one at a time."""
 
     path: Path
     columns: list[str]
     questions: list[str]
-    rows: list[tuple[int, dict]]  # (row number as a spreadsheet shows it, values)
+    records: Iterator[tuple[int, dict]]  # (row number as a spreadsheet shows it, values), lazily
 
     def column(self, *names: str) -> str | None:
         """The first of `names` that this file has."""
         return next((n for n in names if n in self.columns), None)
 
 
-def read_guest_csv(path: Path) -> GuestFile:
-    """Read a Luma guest-list CSV of any header generation. Raises GuestFileError."""
-    text = _decode(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
+@contextmanager
+def open_guest_csv(path: Path) -> Iterator[GuestFile]:
+    """Open a Luma guest-list CSV of any header generation. Its rows are read as they are asked
+    for, so a file of a million rows never sits in memory whole. Raises GuestFileError, also while
+    the rows are read, naming the row and what is wrong with it."""
+    with open(path, "rb") as handle:
+        _refuse_binary(path, handle.read(BINARY_SAMPLE))
+        handle.seek(0)
+        lines = _Lines(handle)
+        reader = csv.reader(lines)
+        columns = _header(path, reader, lines)
+        yield GuestFile(path, columns, _questions(columns), _records(path, reader, lines, columns))
+
+
+class _Lines:
+    """The lines of a file as UTF-8 text (BOM and NUL bytes dropped), counted for messages."""
+
+    def __init__(self, handle: IO[bytes]):
+        self.handle, self.number = handle, 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            # a line ending in a lone CR (an old Mac export) is split there, as a spreadsheet does
+            for line in raw.splitlines(keepends=True) if b"\r" in raw[:-2] else (raw,):
+                self.number += 1
+                if self.number == 1 and line.startswith(_BOM):
+                    line = line[len(_BOM):]
+                if b"\x00" in line:
+                    line = line.replace(b"\x00", b"")
+                yield line.decode("utf-8")  # UnicodeDecodeError: the caller names the row
+
+
+def _refuse_binary(path: Path, sample: bytes) -> None:
+    if len(sample.translate(None, delete=_CONTROL_BYTES)) < len(sample) * 0.95:
+        raise GuestFileError(f"{path.name}: not a CSV file (binary content)")
+
+
+def _not_utf8(path: Path, row: int, lines: _Lines, exc: UnicodeDecodeError) -> str:
+    near = exc.object[max(exc.start - 12, 0):exc.start + 12].decode("utf-8", "replace").strip()
+    return (f"{path.name}: row {row} (line {lines.number}): not UTF-8 text: byte "
+            f"0x{exc.object[exc.start]:02x} in {near!r}; export it from Luma again, or save it "
+            "as 'CSV UTF-8'")
+
+
+def _header(path: Path, reader, lines: _Lines) -> list[str]:
     try:
         header = next(reader)
     except StopIteration:
         raise GuestFileError(f"{path.name}: the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise GuestFileError(_not_utf8(path, 1, lines, exc)) from None
     except csv.Error as exc:
         raise GuestFileError(f"{path.name}: the header row is not CSV ({exc})") from None
     columns = _unique([h.strip() for h in header])
@@ -130,33 +179,64 @@ def read_guest_csv(path: Path) -> GuestFile:
     if missing:
         raise GuestFileError(f"{path.name}: not a Luma guest list: missing column(s) "
                              + ", ".join(missing) + f" (found: {', '.join(columns[:12]) or 'none'})")
-    rows = []
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(columns):
-                raise GuestFileError(f"{path.name}: row {number} has {len(values)} values but the "
-                                     f"header has {len(columns)} columns")
-            rows.append((number, dict(zip(columns, values))))
-    except csv.Error as exc:
-        raise GuestFileError(f"{path.name}: row {reader.line_num}: not valid CSV ({exc})") from None
-    return GuestFile(path, columns, _questions(columns), rows)
+    return columns
+
+
+def _records(path: Path, reader, lines: _Lines, columns: list[str]) -> Iterator[tuple[int, dict]]:
+    """The rows after the header, each checked; a blank line keeps its row number."""
+    number, runaway = 1, None
+    one_line = [c for c in columns if c in KNOWN_COLUMNS and c not in FREE_TEXT_COLUMNS]
+    while True:
+        number, first_line = number + 1, lines.number + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except UnicodeDecodeError as exc:
+            raise GuestFileError(_not_utf8(path, number, lines, exc)) from None
+        except csv.Error as exc:
+            raise GuestFileError(f"{path.name}: row {number}: not valid CSV ({exc})") from None
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(columns):
+            raise GuestFileError(f"{path.name}: row {number} has {len(values)} values but the "
+                                 f"header has {len(columns)} columns")
+        row = dict(zip(columns, values))
+        # only a row over several lines, or whose last cell ran to the end of the file, can hold
+        # a line break (the reader takes a line at a time)
+        spread = lines.number > first_line or values[-1].endswith(("\n", "\r"))
+        cell = _runaway_cell(row, one_line, len(columns)) if spread else None
+        if cell and cell[1]:
+            raise GuestFileError(_quote_message(path, number, first_line, cell[0]))
+        runaway = (number, first_line, cell[0]) if cell else None
+        yield number, row
+    if runaway:  # the last row's cell ran to the end of the file
+        raise GuestFileError(_quote_message(path, *runaway))
+
+
+def _runaway_cell(row: dict, one_line: list[str], width: int) -> tuple[str, bool] | None:
+    """A cell an unbalanced quote made swallow the lines after it: (its column, sure). Sure: a line
+    break where Luma never writes one, or a swallowed guest row inside the cell; not sure: free text
+    ending in a line break, which only the end of the file tells apart from a real answer."""
+    for column, value in row.items():
+        if "\n" not in value and "\r" not in value:
+            continue
+        rows_inside = any(line.count(",") >= max(SWALLOWED_ROW_COMMAS, width // 2)
+                          for line in value.splitlines()[1:])
+        if column in one_line or rows_inside:
+            return column, True
+        if value.endswith(("\n", "\r")):
+            return column, False
+    return None
+
+
+def _quote_message(path: Path, row: int, line: int, column: str) -> str:
+    return (f"{path.name}: row {row} (line {line}), column {column}: a quote opens here and is not "
+            "closed where the cell ends, so the cell swallows the lines after it (guests would be "
+            "lost); fix the quote, or export the file from Luma again")
 
 
 _CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 13})
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    sample = raw[:BINARY_SAMPLE]
-    if len(sample.translate(None, delete=_CONTROL_BYTES)) < len(sample) * 0.95:
-        raise GuestFileError(f"{path.name}: not a CSV file (binary content)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise GuestFileError(f"{path.name}: not UTF-8 text (byte {exc.start}); export it from Luma "
-                             "again, or save it as 'CSV UTF-8'") from None
-    return text.replace("\x00", "")
 
 
 def _unique(columns: list[str]) -> list[str]:

@@ -3,6 +3,7 @@ lists to fetch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg2.extras import execute_values
 
@@ -96,9 +97,16 @@ class EventToFetch:
 
 
 def imported_events(conn) -> set[str]:
-    """Luma ids of the events whose attendance has been imported (their guest lists are not fetched
-    again unless on a full refresh)."""
+    """Luma ids of the events whose attendance has been imported, or whose guest list Luma gave
+    empty: their guest lists are not fetched again unless on a full refresh."""
     with conn.cursor() as cur:
         cur.execute("SELECT luma_event_id FROM events WHERE luma_event_id IS NOT NULL "
-                    "AND attendance_imported_at IS NOT NULL")
+                    "AND (attendance_imported_at IS NOT NULL OR luma_guest_list_empty_at IS NOT NULL)")
         return {luma_id for (luma_id,) in cur}
+
+
+def mark_guest_lists_empty(conn, luma_event_ids: list[str], now: datetime) -> None:
+    """Remember that Luma's guest lists of these events were empty (asked again on a full refresh)."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE events SET luma_guest_list_empty_at = %s WHERE luma_event_id = ANY(%s)",
+                    (now, luma_event_ids))

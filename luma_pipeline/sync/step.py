@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, NamedTuple
@@ -31,7 +31,14 @@ from ..runner import StepContext, StepResult, print_path
 from ..settled import is_settled
 from ..text import one_line
 from . import calendars_table as tables
-from .events_table import EventCounts, EventToFetch, imported_events, save_event_tags, upsert_events
+from .events_table import (
+    EventCounts,
+    EventToFetch,
+    imported_events,
+    mark_guest_lists_empty,
+    save_event_tags,
+    upsert_events,
+)
 from .listing import MANAGED, CalendarListing, merge_listings, own_calendar_id, relation
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,7 @@ class GuestListCounts:
     guests: int = 0
     already_pending: int = 0
     failed: int = 0
+    empty: int = 0  # events whose guest list at Luma is empty: no file written
 
 
 STAGING = ".staging"  # guest lists fetched before their events are committed wait here (in CSV_DIR)
@@ -67,6 +75,7 @@ class CalendarSync:
     listing: CalendarListing
     guest_lists: GuestListCounts
     staged: list[Staged]
+    empty: list[str] = field(default_factory=list)  # Luma ids of events whose guest list is empty
     refused: LumaAuthError | None = None
 
 
@@ -90,6 +99,7 @@ def sync(ctx: StepContext, full_refresh: bool = False) -> StepResult:
             add_counts(guest_lists, result.guest_lists)
             if result.refused:
                 failures[name] = result.refused
+        remember_empty_guest_lists(ctx, done, now)
         publish(done, settings.csv_dir, guest_lists)
         give_up_if_all_failed(failures, len(clients))
         requests = sum(client.requests_made for client in clients.values())
@@ -111,7 +121,7 @@ def sync_calendar(ctx: StepContext, name: str, client: LumaClient, imported: set
     result = CalendarSync(listing, GuestListCounts(), [])
     try:
         for event in guest_lists_wanted(listing, imported, now, ctx.settings.settle_hours):
-            staged = fetch_guest_list(client, event, ctx.settings.csv_dir, staging, now, result.guest_lists,
+            staged = fetch_guest_list(client, event, ctx.settings.csv_dir, staging, now, result,
                                       dry_run=ctx.dry_run, replace_pending=full_refresh)
             if staged:
                 result.staged.append(staged)
@@ -157,6 +167,14 @@ def publish(done: Mapping[str, CalendarSync], csv_dir: Path, counts: GuestListCo
                     old.unlink(missing_ok=True)
             published.add(staged.luma_event_id)
             print_path(final)
+
+
+def remember_empty_guest_lists(ctx: StepContext, done: Mapping[str, CalendarSync], now: datetime) -> None:
+    """Note the events whose guest list Luma gave empty, once their events are committed."""
+    empty = [luma_id for result in done.values() for luma_id in result.empty]
+    if empty and not ctx.dry_run:
+        mark_guest_lists_empty(ctx.conn, empty, now)
+        ctx.conn.commit()
 
 
 def add_counts(total: GuestListCounts, more: GuestListCounts) -> None:
@@ -299,9 +317,12 @@ def _hosts_of(client: LumaClient, wanted: list[tuple[int, str]]) -> dict[int, li
 
 
 def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, staging: Path, now: datetime,
-                     counts: GuestListCounts, *, dry_run: bool,
+                     calendar: CalendarSync, *, dry_run: bool,
                      replace_pending: bool) -> Staged | None:
-    """Fetch one event's guests and stage them as one CSV. A failure is logged and counted."""
+    """Fetch one event's guests and stage them as one CSV. A failure is logged and counted; a guest
+    list Luma gives empty writes no file (it would say nothing, and the organiser's own export of
+    the event is the one to import): it is noted, and asked again only on a full refresh."""
+    counts = calendar.guest_lists
     pending = pending_csvs(csv_dir, event.luma_event_id)
     if pending and not replace_pending:
         counts.already_pending += 1
@@ -315,6 +336,12 @@ def fetch_guest_list(client: LumaClient, event: EventToFetch, csv_dir: Path, sta
     except LumaError as exc:
         counts.failed += 1
         log.error("guest list of %s (%s) not fetched: %s", event.luma_event_id, event.name, exc)
+        return None
+    if not guests:
+        counts.empty += 1
+        calendar.empty.append(event.luma_event_id)
+        log.info("guest list of %s (%s) is empty at Luma: no file written (asked again with "
+                 "--full-refresh)", event.luma_event_id, event.name)
         return None
     counts.guests += len(guests)
     if dry_run:
@@ -332,8 +359,8 @@ def summary_line(events: EventCounts, guest_lists: GuestListCounts, requests: in
     line = (f"events: fetched={events.fetched} new={events.new} changed={events.changed} "
             f"unchanged={events.unchanged} deleted={events.deleted} skipped={events.skipped}; "
             f"guest lists: written={guest_lists.written} guests={guest_lists.guests} "
-            f"already_pending={guest_lists.already_pending} failed={guest_lists.failed}; "
-            f"requests={requests}")
+            f"already_pending={guest_lists.already_pending} failed={guest_lists.failed} "
+            f"empty={guest_lists.empty}; requests={requests}")
     if calendars > 1 or failures:
         failed = f" ({', '.join(sorted(failures))})" if failures else ""
         line += f"; calendars: synced={calendars - len(failures or {})} failed={len(failures or {})}{failed}"
