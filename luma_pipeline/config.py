@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import phonenumbers
 from dotenv import find_dotenv, load_dotenv
 
+from .text import template_fields
+
 DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
 # Every variable load_settings reads; reading another is a programming error (see _Environment).
 VARIABLES = (
@@ -23,6 +25,13 @@ VARIABLES = (
     "QUESTION_FIELD_MAP", "ACADEMIC_YEAR_START_MONTH", "PARTY_CATEGORY", "MIN_COMPARABLE_ATTENDEES",
     "CRON_SCHEDULE", "RUN_ON_START", "LOG_LEVEL",
 )
+# Members over time and the report (analyze.py).
+VARIABLES += ("REACTIVATION_TOP", "REACTIVATION_MESSAGE")
+# The reactivation list's message, and the fields a template may use (DESIGN.md, "Members over time").
+DEFAULT_REACTIVATION_MESSAGE = (
+    "Hi {first_name}, it has been a while since {last_event} and we would love to see you again. "
+    "Next up: {event} on {date}. Sign up at {url}")
+MESSAGE_FIELDS = ("first_name", "last_event", "event", "date", "url")
 # The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
 ANSWER_FIELDS = ("gender", "school", "class_year")
 
@@ -59,6 +68,9 @@ class Settings:
     cron_schedule: str = "0 */6 * * *"
     run_on_start: bool = True
     log_level: str = "INFO"
+    # Members over time and the report (analyze.py).
+    reactivation_top: int = 25
+    reactivation_message: str = DEFAULT_REACTIVATION_MESSAGE
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
@@ -107,6 +119,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cron_schedule=" ".join(env.get("CRON_SCHEDULE", "0 */6 * * *").split()),
         run_on_start=_flag(env, "RUN_ON_START", True),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        # Members over time and the report (analyze.py).
+        reactivation_top=int(_number(env, "REACTIVATION_TOP", 25, minimum=0, whole=True)),
+        reactivation_message=_message_template(env.get("REACTIVATION_MESSAGE", DEFAULT_REACTIVATION_MESSAGE)),
     )
 
 
@@ -180,3 +195,19 @@ def parse_tag_categories(text: str) -> dict[str, str]:
             raise ConfigError(f"LUMA_TAG_CATEGORY_MAP: {item!r} is not of the form 'Tag=category'")
         mapping[tag.strip().casefold()] = category.strip().lower()
     return mapping
+
+
+def _message_template(template: str) -> str:
+    """REACTIVATION_MESSAGE, checked: it can be read and names only MESSAGE_FIELDS."""
+    known = ", ".join("{" + f + "}" for f in MESSAGE_FIELDS)
+    try:
+        fields = template_fields(template)
+    except ValueError as exc:
+        raise ConfigError(f"REACTIVATION_MESSAGE cannot be used: {exc} (a literal brace is written "
+                          f"{{{{ or }}}}; the fields are {known})") from None
+    unknown = [f for f in fields if f not in MESSAGE_FIELDS]
+    if unknown:
+        raise ConfigError(f"REACTIVATION_MESSAGE names unknown field(s) "
+                          f"{', '.join('{' + f + '}' for f in unknown)}; the fields are {known}")
+    return template
+

@@ -86,6 +86,12 @@ EXPECTED_SUMMARY = {
     "first_timer_share_pct": "51.22",    # 21 / 41
     "average_return_rate_pct": "55.63",  # (80+40+60+50+75+50+40+50) / 8 = 55.625
     "female_share_pct": "47.37",         # 9 of 19 attendees with a known gender
+    # as of now: last attended 3 (E10), 23 (E9) days ago: active; 43-83 (E8-E6): dormant;
+    # 123+ (E4 and before): churned; RSVPed but never checked in at a counted event: P15 P16 P17 P26
+    "members_active": "7",               # P1 P7 P9 P10 P19 P24 P25
+    "members_dormant": "6",              # P2 P4 P18 P22 P23 P28
+    "members_churned": "8",              # P3 P5 P6 P8 P11 P12 P20 P21
+    "members_never_attended": "4",
 }
 EXPECTED_CATEGORIES = {  # first-time attendees by their first event's category: never, 1, 2, 3+
     "workshop": [4, 1, 1, 2], "social": [5, 1, 1, 0], "party": [2, 2, 0, 0],
@@ -136,7 +142,8 @@ def community(db, database_url):
 
 
 def read_csv(path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    """A CSV's rows; a UTF-8 BOM (on the CSVs written for people) is not part of the first name."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -204,13 +211,15 @@ def test_charts_are_real_images_and_the_page_holds_them(community, tmp_path):
         assert 1200 <= width <= 4500 and 600 <= height <= 1200, stem  # 150 dpi
     assert png_size(out / "retention_by_event.png") == (1500, 930)  # 10 in x 6.2 in at 150 dpi
     page = (out / "index.html").read_text()
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("data:image/png;base64,") == 7
     assert "http://" not in page and "https://" not in page  # opens with no network
     assert "from 10 settled events" in page and "Founders Talk" in page
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{s}.{x}" for s in ("retention_by_event", "new_members_by_event", "new_members_by_category",
-                              "party_funnel", "rsvp_conversion") for x in ("png", "csv")]
-        + ["summary_stats.csv", "index.html"])  # no temporary file left
+                              "party_funnel", "rsvp_conversion", "cohort_retention", "active_members")
+         for x in ("png", "csv")]
+        + ["summary_stats.csv", "index.html", "member_lifecycle.csv", "top_attendees.csv", "no_shows.csv",
+           "reactivation.csv"])  # no temporary file left
 
 
 def test_a_second_run_changes_nothing(community, db, tmp_path):
@@ -249,7 +258,7 @@ def test_check_ins_imported_later_lift_analyzes_own_flag(community, db, tmp_path
 def test_empty_database_gives_the_same_files_saying_so(database_url, tmp_path):
     out = tmp_path / "report"
     assert analyze.main(["--outdir", str(out)]) == 0
-    assert len(list(out.glob("*.png"))) == 5
+    assert len(list(out.glob("*.png"))) == 7
     assert "No data yet" in (out / "index.html").read_text()
     summary = {r["metric"]: r["value"] for r in read_csv(out / "summary_stats.csv")}
     assert summary["events"] == "0" and summary["overall_conversion_pct"] == ""

@@ -1,8 +1,9 @@
-"""What the analysis reads from Postgres: settled events, their guests and the people, as data frames."""
+"""What the analysis reads from Postgres: settled events, their guests, the people and the events
+still to come, as data frames."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -12,15 +13,18 @@ from ..settled import is_settled
 
 @dataclass
 class CommunityData:
-    """The settled events, their guests and the people, ready for the metrics."""
+    """The settled events, their guests and the people, ready for the metrics; the events still
+    to come (for the reactivation list's suggestions)."""
 
     events: pd.DataFrame
     guests: pd.DataFrame
     people: pd.DataFrame
+    upcoming: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load(conn, now: datetime, settle_hours: float) -> CommunityData:
-    """Read the settled events (in order), their attendance rows and the people."""
+    """Read the events settled by `now` (in order), their attendance rows, the people, and the
+    events Luma still lists that start after `now`."""
     events = _query(conn, """
         SELECT id AS event_id, name, start_at, end_at, timezone, category, venue, cost,
                attendance_taken, attendance_taken_auto
@@ -35,7 +39,16 @@ def load(conn, now: datetime, settle_hours: float) -> CommunityData:
         ~events["event_id"].isin(auto), None).astype(object)
     return CommunityData(events.drop(columns=["end_at", "attendance_taken_auto"]),
                          _guests(conn, list(events["event_id"])),
-                         _query(conn, "SELECT id AS person_id, gender, school, class_year FROM people"))
+                         _query(conn, "SELECT id AS person_id, first_name, last_name, email, phone, gender, "
+                                      "school, class_year FROM people ORDER BY id"),
+                         upcoming_events(conn, now))
+
+
+def upcoming_events(conn, now: datetime) -> pd.DataFrame:
+    """Events Luma still lists (not deleted) that start after `now`, soonest first."""
+    return _query(conn, """SELECT id AS event_id, name, start_at, timezone, category, signup_url
+                           FROM events WHERE sync_status <> 'source_deleted' AND start_at > %s
+                           ORDER BY start_at, id""", (now,))
 
 
 def _guests(conn, event_ids: list[int]) -> pd.DataFrame:
@@ -55,9 +68,9 @@ def _guests(conn, event_ids: list[int]) -> pd.DataFrame:
     return guests.assign(attended=guests["attended"].astype(bool))
 
 
-def _query(conn, sql: str) -> pd.DataFrame:
+def _query(conn, sql: str, params: tuple = ()) -> pd.DataFrame:
     with conn.cursor() as cur:
-        cur.execute(sql)
+        cur.execute(sql, params or None)
         columns = [d.name for d in cur.description]
         frame = pd.DataFrame(cur.fetchall(), columns=columns)
     for column in ("start_at", "end_at"):

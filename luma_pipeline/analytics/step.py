@@ -11,7 +11,8 @@ from ..runner import StepContext, StepResult
 from ..text import local_date
 from . import charts, metrics
 from .load import CommunityData, load
-from .page import CHARTS, write_index, write_summary, write_table
+from .member_report import MEMBER_CHARTS, write_member_outputs
+from .page import CHARTS, members_section, write_index, write_summary, write_table
 from .write_back import write_back
 
 log = logging.getLogger(__name__)
@@ -20,11 +21,12 @@ NO_DATA = "No data yet: no settled event with guests. Run luma_sync.py and impor
 RECENT_RUNS = 10
 
 
-def analyze(ctx: StepContext, outdir: Path) -> StepResult:
-    """Compute every metric, write it back for settled events, and render the outputs."""
-    now = datetime.now(timezone.utc)
-    party = ctx.settings.party_category
-    data = load(ctx.conn, now, ctx.settings.settle_hours)
+def analyze(ctx: StepContext, outdir: Path, as_of: datetime | None = None) -> StepResult:
+    """Compute every metric as of `as_of` (default now), write it back for settled events, and
+    render the outputs."""
+    now = as_of or datetime.now(timezone.utc)
+    settings = ctx.settings
+    data = load(ctx.conn, now, settings.settle_hours)
     has_data = not data.events.empty and not data.guests.empty
     community = metrics.prepare(data.events, data.guests) if has_data else None
     event_table = metrics.event_metrics(community) if has_data else None
@@ -35,10 +37,13 @@ def analyze(ctx: StepContext, outdir: Path) -> StepResult:
     notes = [] if has_data else [NO_DATA]
     summary = (metrics.summary_stats(event_table, community, data.people) if has_data
                else metrics.summary_stats(*_nothing_yet(data)))
-    render_charts(outdir, event_table, community, party)
+    render_charts(outdir, event_table, community, settings.party_category)
+    members = write_member_outputs(outdir, community or _nothing_yet(data)[1], data, now,
+                                   template=settings.reactivation_message, top=settings.reactivation_top)
+    summary += members.status_counts
     write_summary(outdir / "summary_stats.csv", summary)
     write_index(outdir / "index.html", outdir, summary, now, len(data.events), recent_runs(ctx.conn),
-                notes + _flag_notes(event_table))
+                notes + _flag_notes(event_table), members_section(outdir, members, MEMBER_CHARTS))
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
             f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}")
     return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
