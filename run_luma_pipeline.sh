@@ -3,7 +3,7 @@
 # Every step that can run, runs; the exit code says whether any failed.
 #
 #   bash run_luma_pipeline.sh          # the real thing (LUMA_API_KEY etc. from the environment or .env)
-#   bash run_luma_pipeline.sh --demo   # against the simulated Luma, no key, no network
+#   bash run_luma_pipeline.sh --demo   # against the simulated Luma, no key, no network; report in OUTPUT_DIR/demo
 #
 # Exit codes: 0 every step ok; otherwise the code of the first step that failed
 # (1 failure, 2 configuration), or 75 when another pipeline run holds the lock.
@@ -77,6 +77,9 @@ start_demo_luma() {
     if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGHOST:-}" ]; then
         export LUMA_PGDATA="${LUMA_DEMO_PGDATA:-.pgdata-demo}"  # never mixed with real data in .pgdata
     fi
+    # the demo's report and guest lists in a folder of their own: a run by hand never replaces them
+    local outdir; outdir=$(setting output_dir)
+    export OUTPUT_DIR="${outdir:-analysis_outputs}/demo"; export CSV_DIR="$OUTPUT_DIR/luma_csv"
     "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --api-key demo-key --url-file "$work/luma-url" &
     demo_luma=$!
     local tries=0
@@ -141,7 +144,9 @@ elif [ ${#failed[@]} -gt 0 ]; then
     echo "[NOTIFICATION] Pipeline FAILED: ${joined%; }"
     exit "$first_rc"
 fi
-echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report"
+attention=$(grep -o 'attention=[0-9]*' "$work/analyze.err" 2>/dev/null | tail -n 1 | cut -d= -f2)
+[ "${attention:-0}" -gt 0 ] && attention_note="; attention=$attention" || attention_note=""
+echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report$attention_note"
 if [ "$demo" = 1 ]; then
     echo "Report: $report"
 fi

@@ -12,6 +12,7 @@ from typing import Callable
 from .config import ConfigError, Settings, load_settings
 from .database import apply_schema, connect, try_lock_step
 from .logs import redact, setup_logging
+from .schools import school_names, upgrade_people
 from .text import one_line
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
         if not try_lock_step(conn, step):
             log.error("%s: another run of this step holds its lock; exiting (busy)", step)
             return EXIT_BUSY
+        if not dry_run:
+            _upgrade_schools(conn, settings)
         return _run_logged(step, body, StepContext(settings, conn, dry_run))
     except ConfigError as exc:
         log.error("%s: configuration: %s", step, exc)
@@ -76,6 +79,13 @@ def run_step(step: str, body: Callable[[StepContext], StepResult], *, dry_run: b
     finally:
         if conn is not None:
             conn.close()
+
+
+def _upgrade_schools(conn, settings: Settings) -> None:
+    """Bring people imported before (or under older aliases) to their school's normalised name."""
+    changed = upgrade_people(conn, school_names(settings.school_aliases))
+    if changed:
+        log.info("schools: %d people's school answers normalised (the answers kept in people.school_raw)", changed)
 
 
 def _run_logged(step: str, body: Callable[[StepContext], StepResult], ctx: StepContext) -> int:

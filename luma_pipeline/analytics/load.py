@@ -26,7 +26,7 @@ def load(conn, now: datetime, settle_hours: float) -> CommunityData:
     """Read the events settled by `now` (in order), their attendance rows, the people, and the
     events Luma still lists that start after `now`."""
     events = _query(conn, """
-        SELECT id AS event_id, name, start_at, end_at, timezone, category, venue, cost,
+        SELECT id AS event_id, name, start_at, end_at, timezone, category, venue, cost, currency,
                attendance_taken, attendance_taken_auto
         FROM events ORDER BY start_at, id""")
     if not events.empty:

@@ -6,14 +6,14 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
-from .charts import COLORS, no_data_chart
+from .charts import COLORS, WIDTH, no_data_chart, titled
 
 HEATMAP_COHORTS = 12  # the latest cohorts drawn; cohort_retention.csv keeps them all
 HEATMAP_MONTHS = 12   # months after the first drawn (0-11)
 TREND_MONTHS = 24     # the latest months drawn; active_members.csv keeps them all
 
 
-def cohort_heatmap(table: pd.DataFrame) -> Figure:
+def cohort_heatmap(table: pd.DataFrame, takeaway: str) -> Figure:
     """Cohorts (rows, with their sizes) by months since their first event (columns): the share
     who came back, written in each cell; months not reached yet are left blank."""
     if table.empty:
@@ -21,8 +21,7 @@ def cohort_heatmap(table: pd.DataFrame) -> Figure:
     shown = table.tail(HEATMAP_COHORTS)
     months = [c for c in shown.columns if c.startswith("month_")][:HEATMAP_MONTHS]
     values = shown[months].to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(max(8.0, 1.0 * len(months) + 3.5), 1.0 + 0.55 * len(shown) + 1.2),
-                           layout="constrained")
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.55 * len(shown) + 1.6), layout="constrained")
     ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0, vmax=100, aspect="auto")
     for (row, column), share in np.ndenumerate(values):
         if not np.isnan(share):
@@ -35,16 +34,16 @@ def cohort_heatmap(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("first event in (cohort)", fontsize=11)
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
-    ax.set_title("Do newcomers come back? Share of each month's newcomers who attended later", fontsize=13)
+    titled(fig, ax, "Do newcomers come back? Share of each month's newcomers who attended later", takeaway)
     return fig
 
 
-def active_members_chart(trend: pd.DataFrame) -> Figure:
+def active_members_chart(trend: pd.DataFrame, takeaway: str) -> Figure:
     """Per month: newcomers and returning attendees (stacked bars) and active members (a line)."""
     if trend.empty:
         return no_data_chart("Active members", "No data yet: nobody has attended an event.")
     shown = trend.tail(TREND_MONTHS).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(max(9.0, 0.55 * len(shown) + 3), 5.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(WIDTH, 5.6), layout="constrained")
     positions = np.arange(len(shown))
     ax.bar(positions, shown["returning_attendees"], color=COLORS["attendees"], label="returning attendees")
     ax.bar(positions, shown["newcomers"], bottom=shown["returning_attendees"], color=COLORS["first"],
@@ -61,6 +60,6 @@ def active_members_chart(trend: pd.DataFrame) -> Figure:
               float((shown["newcomers"] + shown["returning_attendees"]).max()), 1.0)
     ax.set_ylim(0, top * 1.25)
     ax.set_ylabel("people")
-    ax.set_title("Active members, newcomers and returning attendees per month")
+    titled(fig, ax, "Active members, newcomers and returning attendees per month", takeaway)
     ax.legend(loc="upper left", ncols=3)
     return fig

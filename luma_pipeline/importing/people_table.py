@@ -6,7 +6,7 @@ from psycopg2.extras import execute_values
 from .identity import fold_name
 from .matching import PeopleIndex
 
-PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "gender", "school", "class_year")
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "gender", "school", "class_year", "school_raw")
 _FIELD_TYPES = {"class_year": "int"}
 
 
