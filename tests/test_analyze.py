@@ -242,7 +242,8 @@ def test_charts_are_real_images_and_the_page_holds_them(community, tmp_path):
         assert f'<a href="{stem}.png">{stem}.png</a> · <a href="{stem}.csv">{stem}.csv</a>' in page, stem
     assert ("<p class=takeaway>Came back within 60 days: 48% of attendees on average (6 of the last 10 "
             "events; the others are too recent or took no attendance)</p>") in page  # 47.5 rounded half up
-    assert "<td>Unique attendees" not in page and "<td>Attendees<small>people who checked in at least once" in page
+    assert "<td>Unique attendees<small>people who checked in at least once</small></td><td>21</td>" in page
+    assert "<td>Came back within 60 days<small>average over the events whose 60-day window has closed" in page
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{s}.{x}" for s in stems for x in ("png", "csv")]
         + ["summary_stats.csv", "index.html", "member_lifecycle.csv", "top_attendees.csv", "no_shows.csv",

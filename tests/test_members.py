@@ -154,7 +154,7 @@ def test_members_as_of_a_date_worked_out_by_hand(community, tmp_path):
         for i, (name, attended, first, last, days, status, favourite, shows) in enumerate(LIFECYCLE)]
     assert [tuple(r.values()) for r in read(out / "cohort_retention.csv")] == COHORTS
     assert list(read(out / "cohort_retention.csv")[0]) == [
-        "cohort", "cohort_size", "month_0", "month_1", "month_2", "month_3", "month_4"]
+        "cohort_month", "cohort_size", "month_0", "month_1", "month_2", "month_3", "month_4"]
     assert [tuple(r.values()) for r in read(out / "active_members.csv")] == TREND
 
     ranked = read(out / "reactivation.csv")

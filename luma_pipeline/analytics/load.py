@@ -38,10 +38,7 @@ def load(conn, now: datetime, settle_hours: float) -> CommunityData:
     events["attendance_taken"] = events["attendance_taken"].where(
         ~events["event_id"].isin(auto), None).astype(object)
     return CommunityData(events.drop(columns=["end_at", "attendance_taken_auto"]),
-                         _guests(conn, list(events["event_id"])),
-                         _query(conn, "SELECT id AS person_id, first_name, last_name, email, phone, gender, "
-                                      "school, class_year FROM people ORDER BY id"),
-                         upcoming_events(conn, now))
+                         _guests(conn, list(events["event_id"])), _people(conn), upcoming_events(conn, now))
 
 
 def upcoming_events(conn, now: datetime) -> pd.DataFrame:
@@ -53,19 +50,29 @@ def upcoming_events(conn, now: datetime) -> pd.DataFrame:
 
 def _guests(conn, event_ids: list[int]) -> pd.DataFrame:
     """Attendance rows of the given events, streamed with COPY (a million rows in a second or two)."""
+    guests = _copy(conn, """SELECT event_id, person_id, coalesce(approval_status, ''), (checked_in_at IS NOT NULL)::int
+                            FROM attendance WHERE event_id = ANY(%s::int[])""", (event_ids,),
+                   {"event_id": "int64", "person_id": "int64", "approval_status": "category", "attended": "int8"},
+                   keep_default_na=False)
+    return guests.assign(attended=guests["attended"].astype(bool))
+
+
+def _people(conn) -> pd.DataFrame:
+    """Every person's names, email, phone and traits (what the members' files show and score)."""
+    text = dict.fromkeys(("first_name", "last_name", "email", "phone", "gender", "school"), object)
+    return _copy(conn, """SELECT id, first_name, last_name, email, phone, gender, school, class_year
+                          FROM people ORDER BY id""", (), {"person_id": "int64", **text, "class_year": "Int64"},
+                 keep_default_na=False, na_values=[""])
+
+
+def _copy(conn, select: str, params: tuple, columns: dict, **read_options) -> pd.DataFrame:
+    """A query's rows streamed with COPY into a data frame with the given column names and types."""
     with conn.cursor() as cur:
-        query = cur.mogrify("""
-            COPY (SELECT event_id, person_id, coalesce(approval_status, ''),
-                         (checked_in_at IS NOT NULL)::int
-                  FROM attendance WHERE event_id = ANY(%s::int[])) TO STDOUT WITH CSV""",
-                            (event_ids,)).decode()
+        query = cur.mogrify(f"COPY ({select}) TO STDOUT WITH CSV", params or None).decode()
         buffer = io.StringIO()
         cur.copy_expert(query, buffer)
     buffer.seek(0)
-    guests = pd.read_csv(buffer, names=["event_id", "person_id", "approval_status", "attended"],
-                         dtype={"event_id": "int64", "person_id": "int64", "approval_status": "category",
-                                "attended": "int8"}, keep_default_na=False)
-    return guests.assign(attended=guests["attended"].astype(bool))
+    return pd.read_csv(buffer, names=list(columns), dtype=columns, **read_options)
 
 
 def _query(conn, sql: str, params: tuple = ()) -> pd.DataFrame:

@@ -22,14 +22,14 @@ def cohort_heatmap(table: pd.DataFrame, takeaway: str) -> Figure:
     months = [c for c in shown.columns if c.startswith("month_")][:HEATMAP_MONTHS]
     values = shown[months].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.55 * len(shown) + 1.6), layout="constrained")
-    ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0, vmax=100, aspect="auto", interpolation="nearest")
     for (row, column), share in np.ndenumerate(values):
         if not np.isnan(share):
             ax.text(column, row, f"{share:.0f}%", ha="center", va="center", fontsize=13,
                     color="white" if share >= 55 else "#1f2937")
     ax.set_xticks(range(len(months)), [m.removeprefix("month_") for m in months], fontsize=12)
     ax.set_yticks(range(len(shown)), [f"{c}  ({n} {'person' if n == 1 else 'people'})"
-                                      for c, n in zip(shown["cohort"], shown["cohort_size"])], fontsize=12)
+                                      for c, n in zip(shown["cohort_month"], shown["cohort_size"])], fontsize=12)
     ax.set_xlabel("months after their first event (blank: not reached yet)", fontsize=11)
     ax.set_ylabel("first event in (cohort)", fontsize=11)
     ax.tick_params(length=0)

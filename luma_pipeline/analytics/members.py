@@ -169,7 +169,7 @@ def cohort_retention(community: Attendance, rows: pd.DataFrame, as_of: datetime)
     event in that month. Month 0 is 100 %; months that have not begun by `as_of` are empty, never 0.
     `rows`: `attended_rows(community)`."""
     if rows.empty:
-        return pd.DataFrame(columns=["cohort", "cohort_size", "month_0"])
+        return pd.DataFrame(columns=["cohort_month", "cohort_size", "month_0"])
     cohort = rows.loc[rows.groupby("person_id")["order"].idxmin()].set_index("person_id")["month"]
     cells = rows.assign(cohort=rows["person_id"].map(cohort).to_numpy())
     cells = cells.assign(k=cells["month"] - cells["cohort"])[["person_id", "cohort", "k"]]
@@ -181,7 +181,7 @@ def cohort_retention(community: Attendance, rows: pd.DataFrame, as_of: datetime)
     shares = counts.reindex(index=sizes.index, columns=months, fill_value=0).div(sizes, axis=0) * 100
     reached = np.subtract.outer(last_month - sizes.index.to_numpy(), np.array(months)) >= 0
     shares = shares.where(reached).map(round_half_up)
-    table = pd.DataFrame({"cohort": [month_label(m) for m in sizes.index], "cohort_size": sizes.to_numpy()})
+    table = pd.DataFrame({"cohort_month": [month_label(m) for m in sizes.index], "cohort_size": sizes.to_numpy()})
     return pd.concat([table, shares.set_axis([f"month_{k}" for k in months], axis=1).reset_index(drop=True)],
                      axis=1)
 

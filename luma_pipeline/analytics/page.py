@@ -36,8 +36,9 @@ def write_table(path: Path, table: pd.DataFrame, *, index: bool = True, bom: boo
     """A table as CSV, safe to open in a spreadsheet; missing values are empty cells. `bom`: a
     UTF-8 BOM first, for lists of people (spreadsheet programs then show accents and emoji)."""
     safe = table.apply(_safe_column)
-    safe.index = [spreadsheet_safe(i) for i in safe.index]
-    safe.index.name = table.index.name
+    if index:
+        safe.index = [spreadsheet_safe(i) for i in safe.index]
+        safe.index.name = table.index.name
     with atomic_write(path, "w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
         safe.to_csv(handle, index=index)
 
@@ -46,7 +47,10 @@ def _safe_column(column: pd.Series) -> pd.Series:
     """spreadsheet_safe on the cells that may need it: text starting with a trigger character."""
     if column.dtype.kind in "biufcmM":  # numbers and times are never formulas
         return column
-    risky = column.astype(object).where(column.notna(), "").astype(str).str[:1].isin(SPREADSHEET_TRIGGERS)
+    try:
+        risky = column.str.startswith(SPREADSHEET_TRIGGERS).fillna(False).astype(bool)
+    except AttributeError:  # not only text: look at each cell as text
+        risky = column.astype(object).where(column.notna(), "").astype(str).str.startswith(SPREADSHEET_TRIGGERS)
     return column.astype(object).where(~risky, column[risky].map(spreadsheet_safe)) if risky.any() else column
 
 
@@ -89,8 +93,8 @@ SUMMARY_WORDS = {  # metric → (words, one-line definition)
                                "as taken by the organiser)"),
     "rsvps": ("RSVPs", "yes answers to settled events (approved, or checked in)"),
     "attendances": ("Attendances", "check-ins at events with attendance taken; one person at one event"),
-    "unique_rsvpers": ("RSVPers", "people who RSVPed to at least one settled event"),
-    "unique_attendees": ("Attendees", "people who checked in at least once"),
+    "unique_rsvpers": ("Unique RSVPers", "people who RSVPed to at least one settled event"),
+    "unique_attendees": ("Unique attendees", "people who checked in at least once"),
     "overall_conversion_pct": ("RSVPs that came", "attendances ÷ RSVPs, at events with attendance taken"),
     "events_per_attendee": ("Events per attendee", "attendances ÷ attendees"),
     "first_timer_share_pct": ("First-timer share", "attendances that were the person's first event"),
