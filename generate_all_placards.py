@@ -2,7 +2,8 @@
 """One-page placards (PDF) of the events in the event-analysis CSV: header, KPI cards (RSVPs,
 attendees, first-timers and their change), cost per head when the cost is known, who came, and
 who came back from earlier events. Each PDF is stored in events.placard_pdf; a row leaves the CSV
-once its PDF is stored, so a run that stops halfway resumes where it was."""
+once its PDF is stored and the row is added to event_analysis_done.csv beside it, so a run that
+stops halfway resumes where it was and no numbers are lost."""
 from __future__ import annotations
 
 import argparse

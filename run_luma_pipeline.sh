@@ -4,7 +4,7 @@
 # Every step that can run, runs; the exit code says whether any failed.
 #
 #   bash run_luma_pipeline.sh          # the real thing (LUMA_API_KEY etc. from the environment or .env)
-#   bash run_luma_pipeline.sh --demo   # against the simulated Luma, no key, no network
+#   bash run_luma_pipeline.sh --demo   # against the simulated Luma, no key, no network; report in OUTPUT_DIR/demo
 #
 # Exit codes: 0 every step ok; otherwise the code of the first step that failed
 # (1 failure, 2 configuration), or 75 when another pipeline run holds the lock.
@@ -86,6 +86,9 @@ start_demo_luma() {
     if [ -z "${DATABASE_URL:-}" ] && [ -z "${PGHOST:-}" ]; then
         export LUMA_PGDATA="${LUMA_DEMO_PGDATA:-.pgdata-demo}"  # never mixed with real data in .pgdata
     fi
+    # the demo's report and guest lists in a folder of their own: a run by hand never replaces them
+    local outdir; outdir=$(setting output_dir)
+    export OUTPUT_DIR="${outdir:-analysis_outputs}/demo"; export CSV_DIR="$OUTPUT_DIR/luma_csv"
     # --parent-pid/--cleanup-dir: even a SIGKILL of this script leaves no simulated Luma behind
     "$PYTHON" -m luma_pipeline.simulated_luma --port 0 --url-file "$work/luma-url" \
         --calendar "Campus Builders=demo-key" --calendar "Robotics Club=demo-key-2" \
@@ -211,7 +214,9 @@ elif [ ${#failed[@]} -gt 0 ]; then
     notify "$first_failed" "${failed[@]}"
     exit "$first_rc"
 fi
-echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report"
+attention=$(grep -o 'attention=[0-9]*' "$work/analyze.err" 2>/dev/null | tail -n 1 | cut -d= -f2)
+[ "${attention:-0}" -gt 0 ] && attention_note="; attention=$attention" || attention_note=""
+echo "[NOTIFICATION] Pipeline succeeded: $written guest list(s) synced; report: $report$attention_note"
 notify
 if [ "$demo" = 1 ]; then
     echo "Report: $report"

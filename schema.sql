@@ -298,3 +298,18 @@ CREATE TABLE IF NOT EXISTS imported_files (
     imported_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS imported_files_imported_idx ON imported_files (imported_at DESC);
+
+-- Which database this is: a report remembers the id of the database it came from, so a run that
+-- reaches another (empty) database never replaces a report made from one with data.
+CREATE TABLE IF NOT EXISTS database_identity (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO database_identity (created_at) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM database_identity);
+
+-- The school answer as the person wrote it; people.school holds its normalised name (NULL when
+-- the answer names no school: "N/A", "Working professional").
+ALTER TABLE people ADD COLUMN IF NOT EXISTS school_raw text;
+
+-- The currency of events.cost (ISO 4217 code such as USD), set by the organiser with edit_event.py.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS currency text;

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from common import bench_options, scratch_folder, verdict  # noqa: E402
 from scratch_database import database_for  # noqa: E402
 
+from luma_pipeline.analytics.member_report import MEMBER_CHARTS  # noqa: E402
 from luma_pipeline.analytics.page import CHARTS  # noqa: E402
 from luma_pipeline.database import apply_schema  # noqa: E402
 
@@ -294,8 +295,10 @@ def peak_of_first(run: Run, floor: int) -> int:
 
 
 def outputs_ok(outdir: Path, since: float) -> bool:
-    """The 5 PNG charts, summary_stats.csv and index.html exist, non-empty, written by this run."""
-    names = [f"{stem}.png" for stem, _ in CHARTS] + ["summary_stats.csv", "index.html"]
+    """The PNG charts, summary_stats.csv, the members' files and index.html exist, non-empty,
+    written by this run."""
+    names = [f"{stem}.png" for stem, _ in CHARTS + MEMBER_CHARTS] + ["summary_stats.csv", "index.html"] + [
+        "member_lifecycle.csv", "top_attendees.csv", "no_shows.csv", "reactivation.csv"]
     bad = [n for n in names if not (outdir / n).is_file() or (outdir / n).stat().st_size == 0
            or (outdir / n).stat().st_mtime < since]
     print(f"outputs: {len(names) - len(bad)}/{len(names)} present and fresh" + (f"; missing: {bad}" if bad else ""))
@@ -314,7 +317,7 @@ def written_back(url: str) -> list[dict]:
 def print_summary(path: Path) -> None:
     """summary_stats.csv as it was written."""
     print(f"\n{path.name}:")
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # it starts with a BOM
         for metric, value in csv.reader(handle):
             print(f"  {metric:<26} {value}")
 

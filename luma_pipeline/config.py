@@ -17,7 +17,11 @@ import psycopg2
 import psycopg2.extensions
 from dotenv import find_dotenv, load_dotenv
 
+from .schools import read_alias_file
+from .text import template_fields
+
 DEFAULT_LUMA_API_BASE_URL = "https://public-api.luma.com"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Every variable load_settings reads; reading another is a programming error (see _Environment).
 VARIABLES = (
     "DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "LUMA_PGDATA",
@@ -35,6 +39,13 @@ VARIABLES = (
     "IMPORT_MAX_ROWS",
 )
 APPROVAL_MODES = ("off", "dry-run", "on")
+# Members over time and the report (analyze.py).
+VARIABLES += ("REACTIVATION_TOP", "REACTIVATION_MESSAGE", "RETURN_WINDOW_DAYS", "CHART_EVENTS", "SCHOOL_ALIASES")
+# The reactivation list's message, and the fields a template may use (DESIGN.md, "Members over time").
+DEFAULT_REACTIVATION_MESSAGE = (
+    "Hi {first_name}, it has been a while since {last_event} and we would love to see you again. "
+    "Next up: {event} on {date}. Sign up at {url}")
+MESSAGE_FIELDS = ("first_name", "last_event", "event", "date", "url")
 # The person fields a registration question can fill (QUESTION_FIELD_MAP names one of them).
 ANSWER_FIELDS = ("gender", "school", "class_year")
 
@@ -71,7 +82,7 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)  # may hold a password
     pg_configured: bool = False  # libpq's PG* variables name a server (PGHOST set)
     pg_password: str | None = field(default=None, repr=False)
-    pgdata: Path = Path(".pgdata")
+    pgdata: Path = PROJECT_ROOT / ".pgdata"
     luma_api_key: str | None = field(default=None, repr=False)
     luma_api_base_url: str = DEFAULT_LUMA_API_BASE_URL
     luma_max_requests_per_minute: float = 150.0
@@ -105,6 +116,12 @@ class Settings:
     approve_send_email: bool = True
     notify_urls: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs carry tokens
     import_max_rows: int = 2_000_000  # a guest list with more rows is refused before it is read
+    # Members over time and the report (analyze.py).
+    reactivation_top: int = 25
+    reactivation_message: str = DEFAULT_REACTIVATION_MESSAGE
+    return_window_days: int = 60
+    chart_events: int = 20
+    school_aliases: tuple[tuple[str, str], ...] = ()
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line, an error or an output file."""
@@ -139,7 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=_database_url(env),
         pg_configured=env.get("PGHOST") is not None,
         pg_password=_secret(env, "PGPASSWORD"),
-        pgdata=Path(env.get("LUMA_PGDATA", ".pgdata")),
+        pgdata=in_project(env.get("LUMA_PGDATA", ".pgdata")),
         luma_api_key=luma_api_key,
         luma_api_base_url=env.get("LUMA_API_BASE_URL", DEFAULT_LUMA_API_BASE_URL).rstrip("/"),
         luma_max_requests_per_minute=_number(env, "LUMA_MAX_REQUESTS_PER_MINUTE", 150, minimum=0),
@@ -164,7 +181,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_approval_settings(env),
         notify_urls=tuple(filter(None, re.split(r"[\s,]+", env.get("NOTIFY_URLS", "")))),
         import_max_rows=int(_number(env, "IMPORT_MAX_ROWS", 2_000_000, minimum=1, whole=True)),
+        **_report_settings(env),
     )
+
+
+def _report_settings(env: Mapping[str, str]) -> dict:
+    """Members over time and the report (analyze.py), and the organiser's school aliases."""
+    return {
+        "reactivation_top": int(_number(env, "REACTIVATION_TOP", 25, minimum=0, whole=True)),
+        "reactivation_message": _message_template(env.get("REACTIVATION_MESSAGE", DEFAULT_REACTIVATION_MESSAGE)),
+        "return_window_days": int(_number(env, "RETURN_WINDOW_DAYS", 60, minimum=1, whole=True)),
+        "chart_events": int(_number(env, "CHART_EVENTS", 20, minimum=1, whole=True)),
+        "school_aliases": _school_aliases(env.get("SCHOOL_ALIASES", "")),
+    }
+
+
+def in_project(path: str) -> Path:
+    """A path as given; a relative one is taken from the project's folder, not the current one
+    (a script run from elsewhere must find the same embedded database, not start an empty one)."""
+    given = Path(path).expanduser()
+    return given if given.is_absolute() else PROJECT_ROOT / given
 
 
 class _Environment(dict):
@@ -323,6 +359,8 @@ def parse_organisations(text: str) -> tuple[Organisation, ...]:
         organisations.append(Organisation(name, frozenset(t for t in tokens if "@" in t),
                                           frozenset(t for t in tokens if "@" not in t)))
     return tuple(organisations)
+
+
 def _approval_settings(env: Mapping[str, str]) -> dict:
     """APPROVALS and its rules (approve_guests.py)."""
     mode = env.get("APPROVALS", "off").strip().lower()
@@ -350,3 +388,35 @@ def _url_password(url: str) -> str | None:
         return urlsplit(url).password
     except ValueError:
         return None
+
+
+def _message_template(template: str) -> str:
+    """REACTIVATION_MESSAGE, checked: it can be read and names only MESSAGE_FIELDS."""
+    known = ", ".join("{" + f + "}" for f in MESSAGE_FIELDS)
+    try:
+        fields = template_fields(template)
+    except ValueError as exc:
+        raise ConfigError(f"REACTIVATION_MESSAGE cannot be used: {exc} (a literal brace is written "
+                          f"{{{{ or }}}}; the fields are {known})") from None
+    unknown = [f for f in fields if f not in MESSAGE_FIELDS]
+    if unknown:
+        raise ConfigError(f"REACTIVATION_MESSAGE names unknown field(s) "
+                          f"{', '.join('{' + f + '}' for f in unknown)}; the fields are {known}")
+    return template
+
+
+def _school_aliases(text: str) -> tuple[tuple[str, str], ...]:
+    """SCHOOL_ALIASES: a CSV file (alias,name[,source]) or "alias=name; alias=name" as (alias, name)
+    pairs; an empty name marks an answer that names no school ("alumni=")."""
+    if text.strip().lower().endswith(".csv") or Path(text).expanduser().is_file():
+        try:
+            return tuple(read_alias_file(Path(text).expanduser()))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigError(f"SCHOOL_ALIASES: {exc}") from None
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        alias, sep, name = item.partition("=")
+        if not sep or not alias.strip():
+            raise ConfigError(f"SCHOOL_ALIASES: {item!r} is not 'answer=school name' (or a CSV file)")
+        pairs.append((alias.strip(), name.strip()))
+    return tuple(pairs)

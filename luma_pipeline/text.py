@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -65,14 +66,18 @@ def file_slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-") or "event"
 
 
-def local_date(moment: datetime, timezone_name: str | None) -> date:
-    """The calendar date of an instant in an IANA timezone; in UTC when the zone is missing or
-    unknown (an event's date is still worth showing when its zone name is not)."""
+def zone(timezone_name: str | None) -> tzinfo:
+    """An IANA timezone by name; UTC when the name is missing or unknown (an event's date is still
+    worth showing when its zone name is not)."""
     try:
-        zone = ZoneInfo(timezone_name) if timezone_name else timezone.utc
+        return ZoneInfo(timezone_name) if timezone_name else timezone.utc
     except (ZoneInfoNotFoundError, ValueError):
-        zone = timezone.utc
-    return moment.astimezone(zone).date()
+        return timezone.utc
+
+
+def local_date(moment: datetime, timezone_name: str | None) -> date:
+    """The calendar date of an instant in an IANA timezone (UTC when the zone is missing or unknown)."""
+    return moment.astimezone(zone(timezone_name)).date()
 
 
 def academic_year_end(day: date, start_month: int) -> int:
@@ -112,3 +117,15 @@ def text_table(columns: list[str], rows: list[list[object]]) -> str:
     lines = [columns, ["-" * w for w in widths]] + cells
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
                      for line in lines) + "\n"
+
+def template_fields(template: str) -> list[str]:
+    """The {names} a message template uses, in order. Raises ValueError for a template that cannot
+    be read (a lone brace) or a field with a format or conversion ({date:%Y}, {event!r})."""
+    fields = []
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None and (spec or conversion):
+            raise ValueError(f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
+                             "has a format or conversion; write the plain field")
+        if name is not None:
+            fields.append(name)
+    return fields

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import csv
+import math
 import struct
+import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit, urlunsplit
 
+import matplotlib.pyplot as plt
+import pandas as pd
 import psycopg2
 import pytest
 
 import analyze
-from luma_pipeline.analytics.charts import shorten
+from luma_pipeline.analytics import charts, takeaways
+from luma_pipeline.analytics.charts import event_labels, shorten
 from luma_pipeline.database import apply_schema
 
 UTC = timezone.utc
@@ -84,8 +90,14 @@ EXPECTED_SUMMARY = {
     "overall_conversion_pct": "89.13",   # 41 / (50 - 4 RSVPs of the flagged E5)
     "events_per_attendee": "1.95",       # 41 / 21
     "first_timer_share_pct": "51.22",    # 21 / 41
-    "average_return_rate_pct": "55.63",  # (80+40+60+50+75+50+40+50) / 8 = 55.625
+    "average_return_rate_pct": "47.5",   # of the windows closed: (80+20+60+25+50+50) / 6, below
     "female_share_pct": "47.37",         # 9 of 19 attendees with a known gender
+    # as of now: last attended 3 (E10), 23 (E9) days ago: active; 43-83 (E8-E6): dormant;
+    # 123+ (E4 and before): churned; RSVPed but never checked in at a counted event: P15 P16 P17 P26
+    "members_active": "7",               # P1 P7 P9 P10 P19 P24 P25
+    "members_dormant": "6",              # P2 P4 P18 P22 P23 P28
+    "members_churned": "8",              # P3 P5 P6 P8 P11 P12 P20 P21
+    "members_never_attended": "4",
 }
 EXPECTED_CATEGORIES = {  # first-time attendees by their first event's category: never, 1, 2, 3+
     "workshop": [4, 1, 1, 2], "social": [5, 1, 1, 0], "party": [2, 2, 0, 0],
@@ -93,6 +105,21 @@ EXPECTED_CATEGORIES = {  # first-time attendees by their first event's category:
 }
 EXPECTED_CONVERSION = {  # events attended: (all events, excluding parties)
     "0": (4, 4), "1": (12, 11), "2": (5, 4), "3": (2, 2), "4": (1, 0), "7": (0, 1), "9": (1, 0),
+}
+
+
+# Came back within 60 days (to E(n+1)..E(n+3): events are 20 days apart, E(n+3) exactly 60 days
+# later, which counts): returned, rate %. E5 took no attendance; the windows of E8-E10 (43, 23 and
+# 3 days ago) are still open: NULL, not 0.
+EXPECTED_WINDOW = {
+    "E1": (4, 80.0),   # P1 P12 (E2), P25 (E3), P2 (E4, exactly 60 days later); not P11
+    "E2": (1, 20.0),   # P1; P28 next came to E7, 100 days later
+    "E3": (3, 60.0),   # P1, P4 and P25 (E6); not P5, P6
+    "E4": (1, 25.0),   # P1; P2 next came 80 days later, P21's E5 does not count
+    "E5": (None, None),
+    "E6": (2, 50.0),   # P1, P18 (E8)
+    "E7": (2, 50.0),   # P1, P9 (E8)
+    "E8": (None, None), "E9": (None, None), "E10": (None, None),
 }
 
 
@@ -136,7 +163,8 @@ def community(db, database_url):
 
 
 def read_csv(path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    """A CSV's rows; a UTF-8 BOM (on the CSVs written for people) is not part of the first name."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -165,6 +193,8 @@ def test_every_metric_of_the_hand_made_community(community, db, tmp_path):
             "total_rsvps": rsvps, "total_attendees": attendees, "first_time_attendees": first,
             "returned_later": returned, "return_rate": return_rate, "conversion_rate": conversion}, event
         assert data["computed_at"]
+        assert (data["returned_within_window"], data["return_rate_window"], data["return_window_days"]) == (
+            *EXPECTED_WINDOW[event], 60), event
         assert taken is (False if event == "E5" else None), event
     assert rows[community["E1"]][1]["status_counts"] == {
         "approved": 7, "declined": 1, "invited": 1, "pending_approval": 1, "waitlist": 1}
@@ -198,19 +228,26 @@ def test_every_metric_of_the_hand_made_community(community, db, tmp_path):
 def test_charts_are_real_images_and_the_page_holds_them(community, tmp_path):
     out = tmp_path / "report"
     assert analyze.main(["--outdir", str(out)]) == 0
-    for stem in ("retention_by_event", "new_members_by_event", "new_members_by_category",
-                 "party_funnel", "rsvp_conversion"):
+    stems = ("retention_by_event", "new_members_by_event", "new_members_by_category", "party_funnel",
+             "rsvp_conversion", "cohort_retention", "active_members")
+    for stem in stems:
         width, height = png_size(out / f"{stem}.png")
-        assert 1200 <= width <= 4500 and 600 <= height <= 1200, stem  # 150 dpi
-    assert png_size(out / "retention_by_event.png") == (1500, 930)  # 10 in x 6.2 in at 150 dpi
+        assert width == 1800 and 600 <= height <= 1200, stem  # 12 in wide at 150 dpi: one text size
+    assert png_size(out / "retention_by_event.png") == (1800, 1050)  # 12 in x 7 in at 150 dpi
     page = (out / "index.html").read_text()
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("data:image/png;base64,") == 7
     assert "http://" not in page and "https://" not in page  # opens with no network
-    assert "from 10 settled events" in page and "Founders Talk" in page
+    assert "from 10 settled events" in page and "Founders Talk (" in page
+    for stem in stems:  # every file named under a chart is a link to it
+        assert f'<a href="{stem}.png">{stem}.png</a> · <a href="{stem}.csv">{stem}.csv</a>' in page, stem
+    assert ("<p class=takeaway>Came back within 60 days: 48% of attendees on average (6 of the last 10 "
+            "events; the others are too recent or took no attendance)</p>") in page  # 47.5 rounded half up
+    assert "<td>Unique attendees<small>people who checked in at least once</small></td><td>21</td>" in page
+    assert "<td>Came back within 60 days<small>average over the events whose 60-day window has closed" in page
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{s}.{x}" for s in ("retention_by_event", "new_members_by_event", "new_members_by_category",
-                              "party_funnel", "rsvp_conversion") for x in ("png", "csv")]
-        + ["summary_stats.csv", "index.html"])  # no temporary file left
+        [f"{s}.{x}" for s in stems for x in ("png", "csv")]
+        + ["summary_stats.csv", "index.html", "member_lifecycle.csv", "top_attendees.csv", "no_shows.csv",
+           "reactivation.csv", ".report_source.json"])  # no temporary file left
 
 
 def test_a_second_run_changes_nothing(community, db, tmp_path):
@@ -249,7 +286,7 @@ def test_check_ins_imported_later_lift_analyzes_own_flag(community, db, tmp_path
 def test_empty_database_gives_the_same_files_saying_so(database_url, tmp_path):
     out = tmp_path / "report"
     assert analyze.main(["--outdir", str(out)]) == 0
-    assert len(list(out.glob("*.png"))) == 5
+    assert len(list(out.glob("*.png"))) == 7
     assert "No data yet" in (out / "index.html").read_text()
     summary = {r["metric"]: r["value"] for r in read_csv(out / "summary_stats.csv")}
     assert summary["events"] == "0" and summary["overall_conversion_pct"] == ""
@@ -276,8 +313,8 @@ def test_many_events_keep_labels_apart(db, database_url, tmp_path):
             cur.execute("INSERT INTO attendance (event_id, person_id, approval_status, checked_in_at) "
                         "VALUES (%s, %s, 'approved', now())", (cur.fetchone()[0], person))
     assert analyze.main(["--outdir", str(tmp_path)]) == 0
-    width, _ = png_size(tmp_path / "retention_by_event.png")
-    assert width == 28 * 150  # wide enough, labels thinned to every 3rd
+    assert png_size(tmp_path / "retention_by_event.png")[0] == 12 * 150  # the latest 20 events drawn
+    assert len(read_csv(tmp_path / "retention_by_event.csv")) == 100      # every event in the numbers
 
 
 @pytest.mark.parametrize("name, limit, expected", [
@@ -297,3 +334,67 @@ def test_long_event_names_are_shortened_legibly(name, limit, expected):
 def test_cells_are_safe_in_a_spreadsheet(cell, safe):
     from luma_pipeline.analytics.page import spreadsheet_safe
     assert spreadsheet_safe(cell) == safe
+
+
+def sixty_events_with_repeated_names() -> pd.DataFrame:
+    """60 settled events: three names taking turns (two of them alike for their first 26 letters),
+    and on one day two sessions of one name."""
+    names = ["Career Paths in Data Science: Part One", "Career Paths in Data Science: Part Two", "Social"]
+    starts = [datetime(2025, 1, 6, 23, 0, tzinfo=UTC) + timedelta(days=7 * n) for n in range(59)]
+    starts.insert(30, starts[29] + timedelta(hours=2))  # a second session on the same evening
+    rows = [(names[n % 3] if n != 30 else names[29 % 3], start) for n, start in enumerate(starts)]
+    table = pd.DataFrame({"name": [name for name, _ in rows], "start_at": [start for _, start in rows],
+                          "timezone": "America/New_York", "category": "talk", "attendance_counted": True,
+                          "total_rsvps": 30, "total_attendees": 20.0, "first_time_attendees": 5.0,
+                          "first_time_rsvps_never_attended": 2, "returned_later": 10.0,
+                          "returned_within_window": 8.0, "return_rate_window": 40.0})
+    return table.assign(returned_within_window=table["returned_within_window"].where(table.index < 52),
+                        return_rate_window=table["return_rate_window"].where(table.index < 52))
+
+
+def test_sixty_events_with_repeated_names_get_unique_readable_labels():
+    table = sixty_events_with_repeated_names()
+    labels = event_labels(table)
+    assert len(set(labels)) == 60
+    assert labels[0] == "Jan 06 '25 · Career Paths in Data…"
+    assert labels[1] == "Jan 13 '25 · Career Paths in Data…"  # "Part Two" shortens the same way: the date differs
+    assert labels[29:31] == ["Jul 28 '25 · Social", "Jul 28 '25 · Social (2)"]  # two sessions one evening
+
+    shown = table.tail(20)
+    fig = charts.retention_chart(shown, 60, takeaways.retention(shown, 60))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = ax.get_xticklabels()
+    assert [t.get_text() for t in ticks] == labels[-20:]  # the latest 20, each written, none thinned
+    figure = fig.bbox
+    for tick in ticks:
+        assert tick.get_rotation() <= 30
+        box = tick.get_window_extent()
+        assert figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0, tick.get_text()  # not cut
+    # slanted labels are parallel: they do not touch when the gap between them is more than a line
+    gap = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
+    line = ticks[0].get_fontsize() * fig.dpi / 72 * 1.2
+    assert gap * math.sin(math.radians(30)) > line
+    plt.close(fig)
+
+
+def test_a_report_is_not_replaced_by_no_data_from_another_database(community, postgres_admin_url, tmp_path,
+                                                                   monkeypatch, caplog):
+    out = tmp_path / "report"
+    assert analyze.main(["--outdir", str(out)]) == 0
+    report = (out / "index.html").read_bytes()
+    empty = "luma_test_empty_" + uuid.uuid4().hex[:8]  # a database made by mistake: nothing in it
+    admin = psycopg2.connect(postgres_admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{empty}"')
+    monkeypatch.setenv("DATABASE_URL", urlunsplit(urlsplit(postgres_admin_url)._replace(path="/" + empty)))
+    try:
+        assert analyze.main(["--outdir", str(out)]) == 1
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{empty}" WITH (FORCE)')
+        admin.close()
+    assert (out / "index.html").read_bytes() == report
+    assert "was made from another database with 10 settled events" in caplog.text
+    assert "this run reached a database with none, so the report is kept" in caplog.text

@@ -322,7 +322,7 @@ def three_events(db, database_url):
 
 def read_csv(path) -> dict[str, dict]:
     import csv
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:  # summary_stats.csv starts with a BOM
         return {row.get("event") or row.get("metric"): row for row in csv.DictReader(handle)}
 
 

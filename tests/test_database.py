@@ -55,7 +55,9 @@ def test_settings_defaults_and_derived_csv_dir():
     assert settings.luma_rate_limit_wait_seconds == 60
     assert settings.settle_hours == 24
     assert settings.database_url is None and not settings.pg_configured
-    assert settings.pgdata == Path(".pgdata")
+    assert settings.pgdata == REPO / ".pgdata"  # the project's, wherever the script is run from
+    assert load_settings({"LUMA_PGDATA": "data/pg"}).pgdata == REPO / "data" / "pg"
+    assert load_settings({"LUMA_PGDATA": "/srv/pg"}).pgdata == Path("/srv/pg")
 
 
 @pytest.mark.parametrize("env, message", [

@@ -270,7 +270,7 @@ def test_demographics_from_answers():
     answers = {"What is your gender?": "Woman", "Which school do you attend?": "  State   University ",
                "Class year": "Junior", "Favourite colour?": "green"}
     assert demographics(answers, OCTOBER_2025) == {"gender": "female", "school": "State University",
-                                                   "class_year": 2027}
+                                                   "school_raw": "State University", "class_year": 2027}
 
 
 handles = st.text(alphabet="abcdefghij0123456789._-", min_size=1, max_size=12)

@@ -142,21 +142,36 @@ def test_sigterm_stops_the_current_step_cleanly(start_luma, small_community, db,
     assert not list((tmp_path / "out").rglob("*.tmp"))  # no half-written file
 
 
-def test_the_demo_twice(tmp_path, monkeypatch):
+def test_the_demo_twice_then_a_failed_run_by_hand_leave_two_intact_reports(database_url, tmp_path, monkeypatch):
+    by_hand = database_url
     for name in ("DATABASE_URL", "CSV_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LUMA_DEMO_PGDATA", str(tmp_path / "demo-pgdata"))
+    demo = tmp_path / "out" / "demo"
 
     code, out, err = run_pipeline("--demo")
     assert code == 0, err
-    assert out.strip().endswith(f"Report: {tmp_path / 'out' / 'index.html'}")
+    assert out.strip().endswith(f"Report: {demo / 'index.html'}")
     assert "embedded PostgreSQL in " + str(tmp_path / "demo-pgdata") in err
-    assert len(list((tmp_path / "out" / "luma_csv" / "processed").glob("*.csv"))) > 10
+    assert len(list((demo / "luma_csv" / "processed").glob("*.csv"))) > 10
+    attention = int(out.split("; attention=")[1].split()[0])  # the demo has events without check-ins
+    assert attention > 0 and f"attention={attention}" in err
 
     code, out, err = run_pipeline("--demo")
     assert code == 0, err
     assert "guest lists: written=0" in err and "step import: skipped" in err
     assert "stats changed=0" in err
+    demo_report = (demo / "index.html").read_bytes()
+
+    monkeypatch.setenv("DATABASE_URL", by_hand)  # by hand: another database, and Luma unreachable
+    monkeypatch.setenv("LUMA_API_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("LUMA_API_KEY", API_KEY)
+    monkeypatch.setenv("LUMA_MAX_RETRIES", "0")
+    code, out, err = run_pipeline()
+    assert code == 1 and out.startswith("[NOTIFICATION] Pipeline FAILED: sync: ")
+    assert (demo / "index.html").read_bytes() == demo_report  # the demo's report, intact
+    assert "No data yet" in (tmp_path / "out" / "index.html").read_text()  # and the by-hand one, whole
+    assert not list((tmp_path / "out").rglob("*.tmp"))
 
 
 def test_unknown_argument_is_a_usage_error():
@@ -272,3 +287,15 @@ def test_railway_toml_starts_the_pipeline_once_on_a_valid_cron():
     first, second = runs.get_next(datetime), runs.get_next(datetime)
     assert second - first == timedelta(hours=6)  # every 6 hours, as DESIGN.md says
     assert deploy["restartPolicyType"] in ("NEVER", "ON_FAILURE", "ALWAYS")
+
+
+@pytest.mark.parametrize("path", ["Fall Social - Guests - 2026-02-26-18-17-47.csv",
+                                  "evt-KRKLQQkGnKCpSq9_Fall-Social_guests_20260226T181747Z.csv",
+                                  "notes/guest list.csv", "analysis_outputs/demo/reactivation.csv",
+                                  "elsewhere/member_lifecycle.csv"])
+def test_guest_lists_and_member_lists_stay_out_of_the_repository(path):
+    result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO)
+    assert result.returncode == 0, f"{path} is not ignored"
+    kept = subprocess.run(["git", "check-ignore", "--no-index", "-q", "luma_pipeline/data/school_aliases.csv"],
+                          cwd=REPO)
+    assert kept.returncode == 1  # the built-in aliases are part of the code

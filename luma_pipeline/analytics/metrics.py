@@ -13,8 +13,10 @@ metrics are missing (NaN / NULL), never 0."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 RSVP_STATUSES = ("approved",)
@@ -81,9 +83,10 @@ def first_events(attended: pd.DataFrame) -> pd.DataFrame:
     return by_person.join(first.set_index("person_id").rename(columns={"event_id": "first_event_id"}))
 
 
-def event_metrics(community: Attendance) -> pd.DataFrame:
+def event_metrics(community: Attendance, window_days: int = 60, as_of: datetime | None = None) -> pd.DataFrame:
     """One row per settled event (in order) with every per-event metric; attendance metrics are
-    NaN for events whose attendance does not count."""
+    NaN for events whose attendance does not count. The return window is `window_days` long;
+    windows still open at `as_of` (default now) leave its numbers NaN."""
     events, guests, attended, people = (community.events, community.guests, community.attended,
                                         community.people)
     out = events.set_index("event_id")[["name", "start_at", "timezone", "category"]].copy()
@@ -105,7 +108,37 @@ def event_metrics(community: Attendance) -> pd.DataFrame:
     later_exists = _later_counted_event_exists(out["attendance_counted"])
     out["return_rate"] = (out["returned_later"] / out["total_attendees"].where(out["total_attendees"] > 0)
                           * 100).where(later_exists).map(round_half_up)
+    out["returned_within_window"] = returned_within_window(community, window_days, as_of).to_numpy()
+    out["return_rate_window"] = (out["returned_within_window"]
+                                 / out["total_attendees"].where(out["total_attendees"] > 0) * 100).map(round_half_up)
+    out["return_window_days"] = window_days
     return out
+
+
+def window_open(starts: pd.Series, window_days: int, as_of: datetime | None = None) -> pd.Series:
+    """Whether each event's return window (its start + `window_days`) is still open at `as_of`."""
+    as_of = pd.Timestamp(as_of or datetime.now(timezone.utc))
+    return pd.to_datetime(starts, utc=True) + pd.Timedelta(days=window_days) > as_of
+
+
+def returned_within_window(community: Attendance, window_days: int, as_of: datetime | None = None) -> pd.Series:
+    """Per event (in order): its attendees who attended another counted event starting after its
+    start and no later than its start + `window_days`. NaN while the window is open and for events
+    whose attendance does not count."""
+    events, attended = community.events, community.attended
+    seconds = events["start_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    start = seconds[attended["order"].to_numpy()] - (seconds.min() if len(seconds) else 0)
+    person = pd.factorize(attended["person_id"])[0].astype(np.int64)
+    key = (person << 36) | start  # one number per (person, start), in that order: 2^36 s is 2,000 years
+    ordered = np.sort(key)
+    after = np.searchsorted(ordered, key, side="right")  # the person's next later start, if any
+    next_key = ordered[np.minimum(after, len(ordered) - 1)] if len(ordered) else key
+    came_back = (after < len(ordered)) & ((next_key >> 36) == person) & (
+        (next_key & ((1 << 36) - 1)) - start <= window_days * 86_400)
+    counts = pd.Series(came_back, index=attended.index).groupby(attended["event_id"]).sum()
+    counts = counts.reindex(events["event_id"], fill_value=0).astype(float)
+    counts = counts.where(community.counted.to_numpy(dtype=bool))
+    return counts.where(~window_open(events["start_at"], window_days, as_of).to_numpy())
 
 
 def round_half_up(value, places: int = 2) -> float:
@@ -149,6 +182,9 @@ def attendance_data(row: pd.Series) -> dict:
         "conversion_rate": number_or_none(row["conversion_rate"]),
         "returned_later": whole_or_none(row["returned_later"]),
         "return_rate": number_or_none(row["return_rate"]),
+        "returned_within_window": whole_or_none(row["returned_within_window"]),
+        "return_rate_window": number_or_none(row["return_rate_window"]),
+        "return_window_days": int(row["return_window_days"]),
         "status_counts": dict(sorted(row["status_counts"].items())),
     }
 
@@ -233,7 +269,7 @@ def summary_stats(metrics: pd.DataFrame, community: Attendance,
         ("overall_conversion_pct", pct(attendances, rsvps_counted)),
         ("events_per_attendee", round_half_up(attendances / unique_attendees) if unique_attendees else None),
         ("first_timer_share_pct", pct(counted["first_time_attendees"].sum(), attendances)),
-        ("average_return_rate_pct", _round(metrics["return_rate"].mean())),
+        ("average_return_rate_pct", _round(metrics["return_rate_window"].mean())),  # closed windows only
         ("female_share_pct", pct((known == "female").sum(), len(known))),
     ]
 

@@ -1,4 +1,5 @@
-"""Step 3: Postgres → metrics → charts, summary_stats.csv, index.html, and the write-back."""
+"""Step 3: Postgres → metrics → charts, summary_stats.csv, the members' files, index.html, and the
+write-back."""
 from __future__ import annotations
 
 import logging
@@ -10,113 +11,77 @@ import pandas as pd
 from ..files import remove_stale_temporaries
 from ..logs import redact
 from ..runner import StepContext, StepResult
-from ..text import local_date
-from . import charts, metrics
+from ..schools import upgrade_schools
+from . import metrics
+from .attention import attention_html, gather
 from .calendar_report import sections
-from .calendars import Choice, calendar_breakdown, chosen_events, load_groups, restrict, summary_rows
+from .calendars import (
+    Choice,
+    calendar_breakdown,
+    chosen_events,
+    load_groups,
+    restrict,
+    summary_rows,
+)
+from .event_report import NO_DATA, write_event_outputs
 from .load import CommunityData, load, review_counts
-from .page import CHARTS, write_index, write_summary, write_table
+from .member_report import members_section, write_member_outputs
+from .page import CHARTS, Report, write_index, write_summary
+from .provenance import check_replaceable, database_id, remember
 from .write_back import write_back
 
 log = logging.getLogger(__name__)
 
-SETTLE_COMMAND = "review_people.py queue"  # what the page tells the organiser to run
-NO_DATA = "No data yet: no settled event with guests. Run luma_sync.py and import_luma_attendance.py."
 RECENT_RUNS = 10
 
 
-def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice()) -> StepResult:
-    """Compute every metric, write it back for settled events, and render the outputs (of the
-    chosen calendar or organisation only, when there is a choice)."""
+def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice(),
+            as_of: datetime | None = None) -> StepResult:
+    """Compute every metric as of `as_of` (default now), write it back for settled events, and
+    render the outputs (the per-event ones of the chosen calendar or organisation only, when there
+    is a choice; people and first events always count across the whole community)."""
     for stale in remove_stale_temporaries(outdir):
         log.info("removed %s, left half-written by an analysis that was killed", stale.name)
-    now = datetime.now(timezone.utc)
-    party = ctx.settings.party_category
-    data = load(ctx.conn, now, ctx.settings.settle_hours)
+    now, settings = as_of or datetime.now(timezone.utc), ctx.settings
+    upgrade_schools(ctx)
+    data = load(ctx.conn, now, settings.settle_hours)
     groups = load_groups(ctx.conn)
-    kept = chosen_events(groups, choice)
     has_data = not data.events.empty and not data.guests.empty
-    community = metrics.prepare(data.events, data.guests) if has_data else None
-    event_table = metrics.event_metrics(community) if has_data else None
+    this_database = database_id(ctx.conn)
+    check_replaceable(outdir, this_database, has_data)
+    community = metrics.prepare(data.events, data.guests) if has_data else _nothing_yet(data)[1]
+    event_table = metrics.event_metrics(community, settings.return_window_days, now) if has_data else None
     flagged = changed = 0
     if event_table is not None:
         flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
     open_items, merges = review_counts(ctx.conn)
-    notes = ([] if has_data else [NO_DATA]) + [review_note(open_items)] + \
-        ([choice.describe()] if kept is not None else [])
-    breakdown, several = calendar_breakdown(groups, event_table, community, bool(ctx.settings.organisations))
-    event_table, community = restrict(event_table, community, kept)
-    summary = (metrics.summary_stats(event_table, community, data.people) if has_data
-               else metrics.summary_stats(*_nothing_yet(data)))
+    members = write_member_outputs(outdir, community, data, now, template=settings.reactivation_message,
+                                   top=settings.reactivation_top)
+    breakdown, several = calendar_breakdown(groups, event_table, community if has_data else None,
+                                            bool(settings.organisations))
+    kept = chosen_events(groups, choice)
+    event_table, chosen = restrict(event_table, community if has_data else None, kept)
+    said = write_event_outputs(outdir, event_table, chosen, settings)
+    summary = (metrics.summary_stats(event_table, chosen, data.people) if has_data
+               else metrics.summary_stats(*_nothing_yet(data))) + members.status_counts
     summary += summary_rows(breakdown) if breakdown is not None else []
-    render_charts(outdir, event_table, community, party)
     write_summary(outdir / "summary_stats.csv", summary)
-    runs = [tuple(redact(v, ctx.settings.secrets()) if isinstance(v, str) else v for v in run)
-            for run in recent_runs(ctx.conn)]
-    write_index(outdir / "index.html", outdir, summary, now, len(data.events), runs,
-                notes + _flag_notes(event_table), sections(ctx.conn, breakdown, several, ctx.settings.secrets()))
+    attention = gather(ctx.conn, settings.csv_dir, event_table, open_items)
+    secrets = settings.secrets()
+    write_index(outdir / "index.html", Report(
+        datetime.now(timezone.utc), as_of, len(data.events), settings.return_window_days,
+        attention_html(attention), ([] if has_data else [NO_DATA]) + ([choice.describe()] if kept is not None else []),
+        summary, [(stem, title, said[stem]) for stem, title in CHARTS], members_section(outdir, members),
+        _redacted(recent_runs(ctx.conn), secrets), sections(ctx.conn, breakdown, several, secrets)))
+    remember(outdir, this_database, len(data.events), now.isoformat())
     line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
             f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}; "
+            f"attention={attention.count}; "
             f"people: merges since last run={merges} open review items={open_items}")
     return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
-                             "flagged": flagged, "merges_since_last_run": merges,
-                             "open_review_items": open_items})
-
-
-def review_note(open_items: int) -> str:
-    """The page's line on the review queue: how many items are open and the command that settles them."""
-    if not open_items:
-        return "Review queue: no open items: every person match is settled."
-    return (f"Review queue: {open_items} open item(s): person matches the importer was not sure of. "
-            f"Settle them with: python {SETTLE_COMMAND} (then accept ITEM or reject ITEM).")
-
-
-def render_charts(outdir: Path, event_table: pd.DataFrame | None, community: metrics.Attendance | None,
-                  party: str) -> None:
-    """The five charts and their numbers; each says so when there is nothing to show."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    if event_table is None:
-        for stem, title in CHARTS:
-            charts.save_chart(charts.no_data_chart(title, NO_DATA), outdir / f"{stem}.png")
-            write_table(outdir / f"{stem}.csv", pd.DataFrame({"note": [NO_DATA]}))
-        return
-    per_event = event_columns(event_table)
-    charts.save_chart(charts.retention_chart(event_table), outdir / "retention_by_event.png")
-    write_table(outdir / "retention_by_event.csv", per_event[
-        ["date", "event", "category", "rsvps", "attendees", "returned_later", "return_rate_pct"]])
-    charts.save_chart(charts.new_members_chart(event_table), outdir / "new_members_by_event.png")
-    write_table(outdir / "new_members_by_event.csv", per_event[
-        ["date", "event", "category", "rsvps", "attendees", "first_time_attendees",
-         "first_time_rsvps_never_attended"]])
-    categories = metrics.category_returns(community)
-    chart = (charts.category_chart(categories) if not categories.empty else
-             charts.no_data_chart("New members by category", "No first-time attendees yet."))
-    charts.save_chart(chart, outdir / "new_members_by_category.png")
-    write_table(outdir / "new_members_by_category.csv", categories)
-    funnel = metrics.party_funnel(event_table, community, party)
-    charts.save_chart(charts.party_funnel_chart(funnel, party), outdir / "party_funnel.png")
-    write_table(outdir / "party_funnel.csv", funnel.rename("people").to_frame().rename_axis("stage")
-                if funnel is not None else pd.DataFrame({"note": [f"no {party} events yet"]}))
-    conversion = metrics.rsvp_conversion(community, party)
-    charts.save_chart(charts.rsvp_conversion_chart(conversion), outdir / "rsvp_conversion.png")
-    write_table(outdir / "rsvp_conversion.csv", conversion)
-
-
-def event_columns(event_table: pd.DataFrame) -> pd.DataFrame:
-    """The per-event numbers with an organiser's column names and the local date."""
-    dates = [local_date(start, tz).isoformat()
-             for start, tz in zip(event_table["start_at"], event_table["timezone"])]
-    frame = pd.DataFrame({
-        "date": dates, "event": event_table["name"], "category": event_table["category"],
-        "rsvps": event_table["total_rsvps"], "attendees": event_table["total_attendees"].astype("Int64"),
-        "first_time_attendees": event_table["first_time_attendees"].astype("Int64"),
-        "first_time_rsvps_never_attended": event_table["first_time_rsvps_never_attended"],
-        "returned_later": event_table["returned_later"].astype("Int64"),
-        "return_rate_pct": event_table["return_rate"],
-    }, index=event_table.index)
-    frame.index.name = "event_id"
-    return frame
+                             "flagged": flagged, "attention": attention.count,
+                             "merges_since_last_run": merges, "open_review_items": open_items})
 
 
 def recent_runs(conn) -> list[tuple]:
@@ -128,19 +93,16 @@ def recent_runs(conn) -> list[tuple]:
         return cur.fetchall()
 
 
-def _flag_notes(event_table: pd.DataFrame | None) -> list[str]:
-    if event_table is None:
-        return []
-    skipped = event_table[~event_table["attendance_counted"]]
-    return [f"{len(skipped)} event(s) with RSVPs but no check-ins are left out of attendance numbers: "
-            + ", ".join(skipped["name"].astype(str))] if len(skipped) else []
+def _redacted(runs: list[tuple], secrets: list[str]) -> list[tuple]:
+    """The runs with every secret taken out of their text (a message may quote an error)."""
+    return [tuple(redact(v, secrets) if isinstance(v, str) else v for v in run) for run in runs]
 
 
 def _nothing_yet(data: CommunityData) -> tuple:
     """The summary's inputs when no settled event has guests: no events, no attendance, the people."""
     no_events = pd.DataFrame({"total_rsvps": pd.Series(dtype=int), "attendance_counted": pd.Series(dtype=bool),
                               "first_time_attendees": pd.Series(dtype=float),
-                              "return_rate": pd.Series(dtype=float)})
+                              "return_rate": pd.Series(dtype=float), "return_rate_window": pd.Series(dtype=float)})
     no_guests = pd.DataFrame({"event_id": pd.Series(dtype=int), "person_id": pd.Series(dtype=int),
                               "approval_status": pd.Series(dtype=str), "attended": pd.Series(dtype=bool)})
     return no_events, metrics.prepare(data.events.iloc[0:0], no_guests), data.people

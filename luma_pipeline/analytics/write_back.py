@@ -23,8 +23,8 @@ def write_back(conn, event_table: pd.DataFrame, events: pd.DataFrame, now: datet
     for event_id in suspected:
         row = event_table.loc[event_id]
         log.warning("event %s (%s): %d RSVPs but nobody checked in; flagged as 'no attendance "
-                    "taken' and left out of attendance metrics (set events.attendance_taken = true "
-                    "if nobody came)", event_id, row["name"], row["total_rsvps"])
+                    "taken' and left out of attendance metrics (if nobody came: edit_event.py %s "
+                    "--attendance-taken yes)", event_id, row["name"], row["total_rsvps"], event_id)
     flagged, _ = flag_no_attendance(conn, [int(i) for i in suspected])
     stats = [(int(event_id), data["total_attendees"], data)
              for event_id, data in ((i, metrics.attendance_data(row)) for i, row in event_table.iterrows())]

@@ -7,7 +7,12 @@ from datetime import datetime
 
 from psycopg2.extras import execute_values
 
-from .snapshots import earliest_check_in, given_snapshots, merged_snapshots, merged_value
+from .snapshots import (
+    earliest_check_in,
+    given_snapshots,
+    merged_snapshots,
+    merged_value,
+)
 
 # Fields a guest takes from the newest guest list that lists them (the check-in follows its own rule).
 ATTENDANCE_FIELDS = ("luma_guest_id", "approval_status", "registered_at", "invite_token",

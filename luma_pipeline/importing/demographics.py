@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Mapping
 
+from ..schools import school_names
 from ..text import academic_year_end, clean_text
 
 # Checked in this order, so "What year are you in school?" is a class year, not a school.
@@ -76,8 +77,10 @@ def class_year_from_answer(answer: str, when: datetime | None, start_month: int 
 
 
 def demographics(answers: Mapping[str, str], when: datetime | None,
-                 extra: Iterable[tuple[str, str]] = (), start_month: int = 8) -> dict:
-    """{gender, school, class_year} found in one guest's answers (missing fields are absent)."""
+                 extra: Iterable[tuple[str, str]] = (), start_month: int = 8,
+                 school_aliases: tuple[tuple[str, str], ...] = ()) -> dict:
+    """{gender, school, class_year} found in one guest's answers (missing fields are absent); the
+    school by its normalised name (schools.py), the answer as written in school_raw."""
     found: dict = {}
     for label, answer in answers.items():
         field = field_of_question(label, extra)
@@ -86,7 +89,8 @@ def demographics(answers: Mapping[str, str], when: datetime | None,
         if field == "gender":
             value = gender_from_answer(answer)
         elif field == "school":
-            value = " ".join(answer.split())
+            found.setdefault("school_raw", " ".join(answer.split()))
+            value = school_names(school_aliases).name(answer)
         else:
             value = class_year_from_answer(answer, when, start_month)
         if value is not None:

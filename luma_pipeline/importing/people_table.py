@@ -10,7 +10,9 @@ from .identity import fold_name
 from .matching import PeopleIndex
 from .snapshots import EARLIEST, merged_snapshots, merged_value, takes_incoming
 
-PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "gender", "school", "class_year")
+# A person's fields; those after `phone` come from registration answers (demographics.py).
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "gender", "school", "class_year", "school_raw")
+ANSWERED_FIELDS = PERSON_FIELDS[4:]
 _FIELD_TYPES = {"class_year": "int"}
 STAGED_PEOPLE_COLUMNS = {"person_id": "int", **{f: _FIELD_TYPES.get(f, "text") for f in PERSON_FIELDS}}
 STAGED_IDENTIFIER_COLUMNS = {"kind": "text", "value": "text", "person_id": "int"}

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .matching import PeopleIndex, match_guest
+from .people_table import ANSWERED_FIELDS
 from .rows import GuestRow
 
 
@@ -72,8 +73,7 @@ def match_batch(rows: list[GuestRow], index: PeopleIndex, ids: LocalIds, found: 
                     index.by_name_match.add((kind, value))
         found.on_list.add(person_id)
         batch.people.append((staged_id, row.first_name, row.last_name, row.guest.email,
-                             row.guest.phone, *(row.person_fields.get(f)
-                                                for f in ("gender", "school", "class_year"))))
+                             row.guest.phone, *(row.person_fields.get(f) for f in ANSWERED_FIELDS)))
         batch.guests.append((staged_id, row.number, row.luma_guest_id, row.approval_status,
                              row.registered_at, row.checked_in_at, row.invite_token,
                              json.dumps(row.answers, ensure_ascii=False), method, score))

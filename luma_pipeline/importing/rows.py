@@ -36,6 +36,7 @@ class ImportOptions:
     academic_year_start_month: int = 8
     max_rows: int = 2_000_000
     replace: bool = False
+    school_aliases: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, event_id: int | None = None,
@@ -43,7 +44,8 @@ class ImportOptions:
         """The matching settings of the environment, with the event named on the command line."""
         return cls(event_id, luma_event_id, settings.default_phone_region,
                    settings.fuzzy_name_threshold, settings.question_fields,
-                   settings.academic_year_start_month, settings.import_max_rows, replace)
+                   settings.academic_year_start_month, settings.import_max_rows, replace,
+                   settings.school_aliases)
 
     @property
     def event_given(self) -> bool:
@@ -65,7 +67,7 @@ class GuestRow:
     checked_in_at: datetime | None
     invite_token: str | None
     answers: dict
-    person_fields: dict  # gender, school, class_year found in the answers
+    person_fields: dict  # gender, school (and school_raw), class_year found in the answers
 
 
 def resolve_event(conn, file: GuestFile, head: list[tuple[int, dict]],
@@ -158,7 +160,7 @@ def _guest_row(number: int, values: dict, file: GuestFile, columns: dict, times:
         return None
     answers = {q: a for q in file.questions if (a := clean_text(values.get(q)))}
     person_fields = demographics(answers, event_start, options.question_fields,
-                                 options.academic_year_start_month)
+                                 options.academic_year_start_month, options.school_aliases)
     return GuestRow(
         number=number,
         guest=Guest(user_id=clean_text(values.get("user_id")), email=email,

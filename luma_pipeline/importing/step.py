@@ -18,6 +18,7 @@ import psycopg2
 
 from ..luma.guest_csv import GuestFile, GuestFileError, open_guest_csv
 from ..runner import StepContext, StepResult
+from ..schools import upgrade_schools
 from ..text import one_line
 from .attendance_table import (
     EventRef,
@@ -203,6 +204,7 @@ class RunCounts:
 def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> StepResult:
     """Import each file in its own transaction, oldest export first; a bad file fails alone."""
     files = sorted(paths, key=lambda p: (export_time(p), p.name))
+    upgrade_schools(ctx)
     index, ids, counts = load_people_index(ctx.conn), LocalIds(), RunCounts()
     ctx.conn.commit()
     for path in files:

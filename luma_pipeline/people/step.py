@@ -11,7 +11,13 @@ from ..importing.attendance_table import queue_for_review
 from ..runner import StepContext, StepResult, UsageError
 from . import lookup, render
 from .merges_table import merge_people, undo_merge
-from .review_table import item_to_settle, kept_apart, open_items, open_pairs, reject_item
+from .review_table import (
+    item_to_settle,
+    kept_apart,
+    open_items,
+    open_pairs,
+    reject_item,
+)
 from .suggest import likely_duplicates
 
 log = logging.getLogger(__name__)

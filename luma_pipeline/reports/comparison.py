@@ -26,6 +26,25 @@ def comparable_before(event_metrics: pd.DataFrame, event_id, min_attendees: int,
     return list(chosen.index[::-1][:count])
 
 
+SAME_KIND, OTHER_KIND, CHOSEN = "previous of the same category", "previous, another category", "chosen by hand"
+
+
+def previous_event(event_metrics: pd.DataFrame, event_id, min_attendees: int) -> tuple[object, str | None]:
+    """The event to compare with, and how it was picked: the latest earlier comparable event of the
+    same category (SAME_KIND), else the latest earlier comparable event (OTHER_KIND); (None, None)
+    when there is none."""
+    category = _kind(event_metrics.at[event_id, "category"])
+    candidates = comparable_before(event_metrics, event_id, min_attendees, count=len(event_metrics))
+    same = [c for c in candidates if category and _kind(event_metrics.at[c, "category"]) == category]
+    if same:
+        return same[0], SAME_KIND
+    return (candidates[0], OTHER_KIND) if candidates else (None, None)
+
+
+def _kind(category) -> str:
+    return category.strip().casefold() if isinstance(category, str) else ""
+
+
 def attendance_pattern(attended: pd.DataFrame, event_id) -> dict[str, float | None]:
     """Shares (%) of an event's attendees at their 1st, 2nd-3rd and 4th+ event, counted as of that
     event (later events do not change it)."""

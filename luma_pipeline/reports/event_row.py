@@ -32,6 +32,9 @@ COLUMNS = (
     + ["first_event_pct", "second_third_event_pct", "fourth_plus_event_pct"]
     + [f"prev{i}_{field}" for i in range(1, PREVIOUS_EVENTS + 1)
        for field in ("event_name", "event_date", "attendees_returned_pct", "first_timers_returned_pct")]
+    # added later, so the columns above keep their places: whether attendance was taken (yes/no),
+    # how the previous event was picked (comparison.SAME_KIND …) and its category, the cost's currency
+    + ["attendance_taken", "comparison", "previous_event_category", "currency"]
 )
 
 
@@ -51,12 +54,14 @@ def analyse_event(data: CommunityData, community: metrics.Attendance, event_metr
     attended = community.attended
     earlier = compare_with or comparison.comparable_before(event_metrics, event_id, min_attendees,
                                                            PREVIOUS_EVENTS)
-    previous = comparison.comparable_before(event_metrics, event_id, min_attendees, 1)
+    previous, how = ((compare_with[0], comparison.CHOSEN) if compare_with
+                     else comparison.previous_event(event_metrics, event_id, min_attendees))
     row = {"event_id": event_id, "event_name": this["name"], "event_date": event_date(this),
            "category": this["category"], "venue": data.events.set_index("event_id").at[event_id, "venue"],
            "rsvps": int(this["total_rsvps"]), "attendees": metrics.whole_or_none(this["total_attendees"]),
-           "first_timers": metrics.whole_or_none(this["first_time_attendees"])}
-    row.update(_against_previous(event_metrics, this, previous[0] if previous else None))
+           "first_timers": metrics.whole_or_none(this["first_time_attendees"]),
+           "attendance_taken": "yes" if this["attendance_counted"] else "no", "comparison": how}
+    row.update(_against_previous(event_metrics, this, previous))
     row.update(_costs(data, event_id, this))
     attendee_people = data.people.set_index("person_id").reindex(
         attended.loc[attended["event_id"] == event_id, "person_id"])
@@ -64,7 +69,8 @@ def analyse_event(data: CommunityData, community: metrics.Attendance, event_metr
     pattern = comparison.attendance_pattern(attended, event_id)
     row.update(zip(("first_event_pct", "second_third_event_pct", "fourth_plus_event_pct"), pattern.values()))
     for i, earlier_id in enumerate(earlier[:PREVIOUS_EVENTS], start=1):
-        returned, first_returned = comparison.carried_over(community, earlier_id, event_id)
+        returned, first_returned = (comparison.carried_over(community, earlier_id, event_id)
+                                    if this["attendance_counted"] else (None, None))  # not 0%: unknown
         row.update({f"prev{i}_event_name": event_metrics.at[earlier_id, "name"],
                     f"prev{i}_event_date": event_date(event_metrics.loc[earlier_id]),
                     f"prev{i}_attendees_returned_pct": returned,
@@ -82,7 +88,7 @@ def _against_previous(event_metrics: pd.DataFrame, this: pd.Series, previous_id)
         return {}
     before = event_metrics.loc[previous_id]
     return {"previous_event_id": previous_id, "previous_event_name": before["name"],
-            "previous_event_date": event_date(before),
+            "previous_event_date": event_date(before), "previous_event_category": before["category"],
             "rsvps_change_pct": comparison.pct_change(this["total_rsvps"], before["total_rsvps"]),
             "attendees_change_pct": comparison.pct_change(this["total_attendees"], before["total_attendees"]),
             "first_timers_change_pct": comparison.pct_change(this["first_time_attendees"],
@@ -90,13 +96,15 @@ def _against_previous(event_metrics: pd.DataFrame, this: pd.Series, previous_id)
 
 
 def _costs(data: CommunityData, event_id: int, this: pd.Series) -> dict:
-    cost = data.events.set_index("event_id").at[event_id, "cost"]
+    event = data.events.set_index("event_id").loc[event_id]
+    cost = event["cost"]
     if cost is None or pd.isna(cost):
         return {}
     def per(count):
         return None if not count or pd.isna(count) else metrics.round_half_up(float(cost) / float(count))
     return {"cost": metrics.round_half_up(float(cost)), "cost_per_attendee": per(this["total_attendees"]),
-            "cost_per_first_timer": per(this["first_time_attendees"])}
+            "cost_per_first_timer": per(this["first_time_attendees"]),
+            "currency": event.get("currency") if isinstance(event.get("currency"), str) else None}
 
 
 def _demographics(people: pd.DataFrame, this: pd.Series, start_month: int) -> dict:
@@ -122,17 +130,27 @@ def read_rows(path: Path) -> list[dict]:
     """The rows of an event-analysis CSV (none when it does not exist yet)."""
     if not path.exists():
         return []
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
-    """Write the CSV with the fixed header, atomically; values made safe for spreadsheets."""
-    with atomic_write(path, "w", newline="", encoding="utf-8") as handle:
+    """Write the CSV with the fixed header, atomically; values made safe for spreadsheets; a UTF-8
+    BOM first, so spreadsheet programs show accents and emoji."""
+    with atomic_write(path, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow({c: _cell(row.get(c)) for c in COLUMNS})
+
+
+def archive_row(path: Path, row: dict) -> None:
+    """Add a row to an archive CSV (event_analysis_done.csv): rows are only ever added, and a row
+    already there as it is (a run that stopped after archiving it) is not added twice."""
+    kept = read_rows(path)
+    cells = {c: str(_cell(row.get(c))) for c in COLUMNS}
+    if not any({c: r.get(c) or "" for c in COLUMNS} == cells for r in kept):
+        write_rows(path, kept + [row])
 
 
 def save_row(path: Path, row: dict) -> None:

@@ -1,5 +1,6 @@
 """generate_all_placards.py's work: a placard per event-analysis row, stored in events.placard_pdf.
-A row leaves the CSV only once its PDF is stored, so an interrupted run resumes where it stopped."""
+A row leaves the CSV only once its PDF is stored and the row is kept in event_analysis_done.csv
+beside it, so an interrupted run resumes where it stopped and no numbers are lost."""
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,11 @@ import psycopg2
 from ..files import atomic_write
 from ..runner import StepContext, StepResult
 from ..text import file_slug, one_line
-from .event_row import read_rows, write_rows
-from .placard_pdf import Branding, render_placard, text
+from .event_row import archive_row, read_rows, write_rows
+from .placard_pdf import Branding, render_placard
+from .placard_words import text
+
+DONE_FILE = "event_analysis_done.csv"  # beside the input CSV: every row whose placard was made
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ def generate(ctx: StepContext, csv_path: Path, branding: Branding, copies: Path 
         if copies:
             with atomic_write(copies / placard_file_name(row), "wb") as handle:
                 handle.write(pdf)
+        archive_row(csv_path.with_name(DONE_FILE), row)
         pending.remove(row)
         write_rows(csv_path, pending)
         stored += 1

@@ -6,7 +6,14 @@
 `python -m luma_pipeline.simulated_luma --help` runs one from the command line.
 """
 from .calendars import split_into_calendars
-from .community import Community, SimCalendar, SimEvent, SimGuest, generate_community, local_to_utc
+from .community import (
+           Community,
+           SimCalendar,
+           SimEvent,
+           SimGuest,
+           generate_community,
+           local_to_utc,
+)
 from .server import Faults, RequestRecord, SimulatedLuma
 
 __all__ = ["Community", "Faults", "RequestRecord", "SimCalendar", "SimEvent", "SimGuest", "SimulatedLuma", "split_into_calendars",

@@ -3,6 +3,7 @@ hosts and organisation of events, and which calendar's key fetches an event's gu
 from __future__ import annotations
 
 import json
+
 from psycopg2.extras import execute_values
 
 from ..config import Organisation
