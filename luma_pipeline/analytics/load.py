@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from ..people.review_table import count_open
 from ..settled import is_settled
 
 
@@ -94,8 +95,7 @@ def review_counts(conn) -> tuple[int, int]:
     """(open review items, merges of people made since the last successful analysis started)."""
     with conn.cursor() as cur:
         cur.execute("""
-            SELECT (SELECT count(*) FROM match_review WHERE status = 'open'),
-                   (SELECT count(*) FROM person_merges WHERE merged_at > coalesce(
-                        (SELECT max(started_at) FROM run_log WHERE step = 'analyze' AND status = 'ok'),
-                        '-infinity'))""")
-        return cur.fetchone()
+            SELECT count(*) FROM person_merges WHERE merged_at > coalesce(
+                (SELECT max(started_at) FROM run_log WHERE step = 'analyze' AND status = 'ok'),
+                '-infinity')""")
+        return count_open(conn), cur.fetchone()[0]

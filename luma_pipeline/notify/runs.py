@@ -6,6 +6,8 @@ from datetime import datetime
 
 import psycopg2
 
+from ..people.review_table import count_open
+
 
 def counts_since(conn, since: datetime) -> dict[str, dict]:
     """Each step's counts from its latest run_log row started at or after `since` (the pipeline's
@@ -20,9 +22,7 @@ def counts_since(conn, since: datetime) -> dict[str, dict]:
 def open_review_items(conn) -> int | None:
     """How many review items wait for the organiser; None when the queue cannot be read."""
     try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM match_review_open")
-            return cur.fetchone()[0]
+        return count_open(conn)
     except psycopg2.Error:
         conn.rollback()
         return None
