@@ -13,7 +13,7 @@ from ..logs import redact
 from ..runner import StepContext, StepResult
 from ..schools import upgrade_schools
 from . import metrics
-from .attention import attention_html, gather
+from .attention import Attention, attention_html, gather
 from .calendar_report import sections
 from .calendars import (
     Choice,
@@ -45,7 +45,6 @@ def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice(),
     now, settings = as_of or datetime.now(timezone.utc), ctx.settings
     upgrade_schools(ctx)
     data = load(ctx.conn, now, settings.settle_hours)
-    groups = load_groups(ctx.conn)
     has_data = not data.events.empty and not data.guests.empty
     this_database = database_id(ctx.conn)
     check_replaceable(outdir, this_database, has_data)
@@ -56,8 +55,26 @@ def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice(),
         flagged, changed = write_back(ctx.conn, event_table, data.events, now)
     ctx.conn.commit()
     open_items, merges = review_counts(ctx.conn)
+    attention = write_outputs(ctx, outdir, data, community, event_table, choice, now, as_of, open_items)
+    remember(outdir, this_database, len(data.events), now.isoformat())
+    line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
+            f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}; "
+            f"attention={attention.count}; "
+            f"people: merges since last run={merges} open review items={open_items}")
+    return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
+                             "flagged": flagged, "attention": attention.count,
+                             "merges_since_last_run": merges, "open_review_items": open_items})
+
+
+def write_outputs(ctx: StepContext, outdir: Path, data: CommunityData, community: metrics.Attendance,
+                  event_table: pd.DataFrame | None, choice: Choice, now: datetime,
+                  as_of: datetime | None, open_items: int) -> Attention:
+    """Every file of the report: the members' (whole community), the per-event charts and CSVs
+    (the chosen events), summary_stats.csv and index.html. Returns what needs attention."""
+    settings, has_data = ctx.settings, event_table is not None
     members = write_member_outputs(outdir, community, data, now, template=settings.reactivation_message,
                                    top=settings.reactivation_top)
+    groups = load_groups(ctx.conn)
     breakdown, several = calendar_breakdown(groups, event_table, community if has_data else None,
                                             bool(settings.organisations))
     kept = chosen_events(groups, choice)
@@ -67,21 +84,13 @@ def analyze(ctx: StepContext, outdir: Path, choice: Choice = Choice(),
                else metrics.summary_stats(*_nothing_yet(data))) + members.status_counts
     summary += summary_rows(breakdown) if breakdown is not None else []
     write_summary(outdir / "summary_stats.csv", summary)
-    attention = gather(ctx.conn, settings.csv_dir, event_table, open_items)
-    secrets = settings.secrets()
+    attention, secrets = gather(ctx.conn, settings.csv_dir, event_table, open_items), settings.secrets()
     write_index(outdir / "index.html", Report(
         datetime.now(timezone.utc), as_of, len(data.events), settings.return_window_days,
         attention_html(attention), ([] if has_data else [NO_DATA]) + ([choice.describe()] if kept is not None else []),
         summary, [(stem, title, said[stem]) for stem, title in CHARTS], members_section(outdir, members),
         _redacted(recent_runs(ctx.conn), secrets), sections(ctx.conn, breakdown, several, secrets)))
-    remember(outdir, this_database, len(data.events), now.isoformat())
-    line = (f"events: settled={len(data.events)} stats changed={changed} flagged no-attendance={flagged}; "
-            f"outputs: {len(CHARTS)} charts, summary_stats.csv, index.html in {outdir}; "
-            f"attention={attention.count}; "
-            f"people: merges since last run={merges} open review items={open_items}")
-    return StepResult(line, {"settled_events": len(data.events), "stats_changed": changed,
-                             "flagged": flagged, "attention": attention.count,
-                             "merges_since_last_run": merges, "open_review_items": open_items})
+    return attention
 
 
 def recent_runs(conn) -> list[tuple]:
