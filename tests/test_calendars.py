@@ -326,7 +326,11 @@ def read_csv(path) -> dict[str, dict]:
         return {row.get("event") or row.get("metric"): row for row in csv.DictReader(handle)}
 
 
-def test_a_first_timer_at_one_calendar_who_came_to_another_before_is_not_new(three_events, tmp_path):
+def test_a_first_timer_at_one_calendar_who_came_to_another_before_is_not_new(three_events, tmp_path,
+                                                                            monkeypatch):
+    # a 15-day window: E1's and E2's have closed (P1 back 10 days after E1, P2 10 days after E2),
+    # E3's has not, so the calendars' return rates are Robotics 1 of 1, the Hub 1 of E2's 2
+    monkeypatch.setenv("RETURN_WINDOW_DAYS", "15")
     out = tmp_path / "hub"
     assert analyze.main(["--outdir", str(out), "--calendar", "university hub"]) == 0
 

@@ -49,7 +49,7 @@ def sections(conn, groups: pd.DataFrame | None, several: bool, secrets: list[str
     parts = []
     if groups is not None and not groups.empty:
         parts.append(_table("Calendars and organisations", ["", "name", "events", "attendees",
-                                                             "first-timers", "return rate %"],
+                                                             "first-timers", "came back within the window %"],
                             [tuple(r) for r in groups.itertuples(index=False)]))
     status = calendar_status(conn)
     if len(status) > 1 or any(not (r[3] or "").startswith("ok") for r in status):

@@ -74,18 +74,19 @@ def restrict(event_table: pd.DataFrame | None, community: metrics.Attendance | N
 def group_table(groups: pd.DataFrame, event_table: pd.DataFrame,
                 community: metrics.Attendance) -> pd.DataFrame:
     """Per calendar and per organisation: settled events, distinct attendees, first-timers (people
-    whose first event in the community was one of them), and the return rate (attendances
-    followed by a later event anywhere / attendances, over events with a later one to return to)."""
+    whose first event in the community was one of them), and the return rate within
+    RETURN_WINDOW_DAYS (attendances followed by another event anywhere within the window /
+    attendances, over the events whose window has closed), as the summary's average."""
     rows = []
     for (kind, name), members in groups.groupby(["kind", "name"], sort=True):
         ids = set(members["event_id"].astype(int)) & set(event_table.index)
         table = event_table[event_table.index.isin(ids)]
-        returnable = table[table["return_rate"].notna()]
+        returnable = table[table["return_rate_window"].notna()]  # closed windows only, as the summary
         rows.append({"kind": kind, "name": name, "events": len(table),
                      "attendees": community.attended.loc[community.attended["event_id"].isin(ids),
                                                          "person_id"].nunique(),
                      "first_timers": int(community.people["first_event_id"].isin(ids).sum()),
-                     "return_rate_pct": metrics.pct(returnable["returned_later"].sum(),
+                     "return_rate_pct": metrics.pct(returnable["returned_within_window"].sum(),
                                                     returnable["total_attendees"].sum())})
     return pd.DataFrame(rows, columns=["kind", "name", *GROUP_COLUMNS])
 

@@ -82,8 +82,8 @@ def write_outputs(ctx: StepContext, outdir: Path, data: CommunityData, community
     said = write_event_outputs(outdir, event_table, chosen, settings)
     summary = (metrics.summary_stats(event_table, chosen, data.people) if has_data
                else metrics.summary_stats(*_nothing_yet(data))) + members.status_counts
-    summary += summary_rows(breakdown) if breakdown is not None else []
-    write_summary(outdir / "summary_stats.csv", summary)
+    write_summary(outdir / "summary_stats.csv",  # the page shows the breakdown as a table of its own
+                  summary + (summary_rows(breakdown) if breakdown is not None else []))
     attention, secrets = gather(ctx.conn, settings.csv_dir, event_table, open_items), settings.secrets()
     write_index(outdir / "index.html", Report(
         datetime.now(timezone.utc), as_of, len(data.events), settings.return_window_days,
