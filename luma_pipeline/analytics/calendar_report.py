@@ -69,7 +69,8 @@ def sections(conn, groups: pd.DataFrame | None, several: bool, secrets: list[str
 def _table(title: str, header: list[str], rows: list[tuple]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "\n".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<h2>{html.escape(title)}</h2>\n<table><tr>{head}</tr>\n{body}\n</table>"
+    return (f"<section><h2>{html.escape(title)}</h2>\n<div class=scroll><table><tr>{head}</tr>\n{body}\n"
+            "</table></div></section>")  # scrolls sideways on a phone rather than overflowing
 
 
 def _cell(value: object) -> str:
