@@ -313,3 +313,32 @@ ALTER TABLE people ADD COLUMN IF NOT EXISTS school_raw text;
 
 -- The currency of events.cost (ISO 4217 code such as USD), set by the organiser with edit_event.py.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS currency text;
+
+-- Name keys: the letters a-z of a name as the importer folds it (identity.fold_name: accents,
+-- case, ø/ł/æ/ß... folded; digits, spaces and punctuation dropped): `José-María O'Brien` →
+-- `josemariaobrien`. Two names the importer folds alike always share their key, so the importer
+-- reads from people only the names that can match a guest list's, by these indexes, instead of the
+-- whole community (importing/community.py). A test compares it with fold_name over every Unicode
+-- letter. Changing its body needs REINDEX of the three name-key indexes.
+CREATE OR REPLACE FUNCTION name_key(name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(regexp_replace(lower(normalize(
+               replace(replace(replace(replace(replace(replace(replace(
+                   translate(name, 'øØłŁđĐðı', 'oOlLdDdi'),
+                   'æ', 'ae'), 'Æ', 'ae'), 'œ', 'oe'), 'Œ', 'oe'), 'ß', 'ss'), 'ẞ', 'ss'), 'þ', 'th'),
+               NFKD) COLLATE "C"), '[^a-z]+', '', 'g'), '')
+$$;
+CREATE INDEX IF NOT EXISTS people_first_name_key_idx
+    ON people (name_key(first_name), left(name_key(last_name), 1));
+CREATE INDEX IF NOT EXISTS people_last_name_key_idx
+    ON people (name_key(last_name), left(name_key(first_name), 1));
+CREATE INDEX IF NOT EXISTS people_full_name_key_idx ON people ((name_key(first_name) || name_key(last_name)));
+
+-- An email's local part as the importer compares them (identity.email_local_part: before the
+-- `@`, without a `+tag`, dots, dashes and underscores): finds the people who share a handle.
+CREATE OR REPLACE FUNCTION email_local_part(email text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT translate(split_part(split_part(email, '@', 1), '+', 1), '._-', '')
+$$;
+CREATE INDEX IF NOT EXISTS person_identifiers_local_part_idx
+    ON person_identifiers (email_local_part(value)) WHERE kind = 'email';

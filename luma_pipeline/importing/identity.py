@@ -69,6 +69,15 @@ def fold_name(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_NOT_KEY_LETTERS = re.compile(r"[^a-z]+")
+
+
+def name_key(value: object) -> str:
+    """A name's letters a-z as fold_name leaves them (`José-María O'Brien` → `josemariaobrien`):
+    twin of schema.sql's name_key, by which the importer finds the names it needs."""
+    return _NOT_KEY_LETTERS.sub("", fold_name(value))
+
+
 def split_name(name: object, first: object = None, last: object = None) -> tuple[str | None, str | None]:
     """(first name, last name) from the separate columns, else from the full name: the first word
     is the first name and the rest the last name; a one-word name is a first name."""

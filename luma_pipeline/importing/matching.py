@@ -90,7 +90,9 @@ class Match:
 
 @dataclass
 class PeopleIndex:
-    """What matching needs about every known person, loaded once per run and grown as it goes."""
+    """What matching needs about the people a guest list can be matched against: the whole
+    community (load_people_index), or only what a file's rows can reach (community.py), grown as
+    the file brings new people. Name counts and `population` are the whole community's either way."""
 
     identifiers: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) → person
     phones: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -103,6 +105,7 @@ class PeopleIndex:
     # identifiers a name match attached in this run: they identify only someone of a fitting name
     by_name_match: set[tuple[str, str]] = field(default_factory=set)
     created: set[int] = field(default_factory=set)  # people new in this run
+    population: int = 0  # people in the community (matching needs the whole count, not the index's)
     first_counts: Counter = field(default_factory=Counter)
     last_counts: Counter = field(default_factory=Counter)
     names: dict[int, tuple[str, str]] = field(default_factory=dict)  # person → (first, last) folded
@@ -115,10 +118,17 @@ class PeopleIndex:
 
     def add_person(self, person_id: int, first: str, last: str, gender: str | None = None,
                    class_year: int | None = None, school: str | None = None) -> None:
-        """Index a person's folded name (blank names are not indexed) and known traits."""
-        self.names[person_id] = (first, last)
+        """Index a person new to the community: counted, then placed (place_person)."""
+        self.population += 1
         self.first_counts[first] += 1
         self.last_counts[last] += 1
+        self.place_person(person_id, first, last, gender, class_year, school)
+
+    def place_person(self, person_id: int, first: str, last: str, gender: str | None = None,
+                     class_year: int | None = None, school: str | None = None) -> None:
+        """Index a person's folded name (blank names are not indexed) and known traits, without
+        counting them: a person read from the database is in the counts read with them."""
+        self.names[person_id] = (first, last)
         if gender or class_year:
             self.traits[person_id] = (gender, class_year)
         if school:
@@ -169,7 +179,7 @@ class PeopleIndex:
         how many others share its first name and its last name here."""
         others_first = max(self.first_counts[first] - holders, 0)
         others_last = max(self.last_counts[last] - holders, 0)
-        return others_first * others_last / max(len(self.names), 1)
+        return others_first * others_last / max(self.population, 1)
 
     def owner(self, kind: str, value: str | None) -> int | None:
         """The person an identifier points at, if any."""
@@ -268,7 +278,7 @@ def name_doubt(q: _Query, person_id: int) -> str | None:
     list too: a name met twice on one list, and not common there, is one person registering twice."""
     expected = q.index.expected_holders(*q.index.names[person_id])
     if person_id in q.same_list and person_id in q.index.created:  # met first on this very list
-        expected *= min(1.0, len(q.same_list) / max(len(q.index.names), 1))
+        expected *= min(1.0, len(q.same_list) / max(q.index.population, 1))
     if expected > COMMON_NAME_LIMIT:
         return f"the name is common ({expected:.1f} people expected to share it by chance)"
     theirs = q.index.phones.get(person_id)

@@ -12,11 +12,11 @@ from .rows import GuestRow
 
 
 class LocalIds:
-    """Ids of the people a run finds new. They are negative until their file is written, when the
+    """Ids of the people a file finds new. They are negative until their file is written, when the
     database gives them real ones: a file that fails uses up no person id."""
 
     def __init__(self):
-        self.last, self.real, self.local = 0, {}, {}
+        self.last, self.real = 0, {}
 
     def new(self) -> int:
         """The next local id."""
@@ -27,14 +27,9 @@ class LocalIds:
         """The real id of a person whose file is written, else the id as it is."""
         return self.real.get(person_id, person_id)
 
-    def indexed(self, person_id: int) -> int:
-        """The id the run's index knows a person by (a local id, when this run made them)."""
-        return self.local.get(person_id, person_id)
-
     def learn(self, mapping: dict[int, int]) -> None:
         """Remember the real ids a written file's new people were given."""
         self.real.update(mapping)
-        self.local.update((real, local) for local, real in mapping.items())
 
 
 @dataclass

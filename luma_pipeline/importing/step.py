@@ -35,8 +35,7 @@ from .imported_files import (
     record_imported,
 )
 from .inbox import FileFacts, file_facts, in_inbox, move_into, put_aside
-from .matching import PeopleIndex
-from .people_table import load_people_index
+from .community import Community, open_community, read_for
 from .plan import FileMatches, LocalIds, match_batch
 from .rows import ImportOptions, export_time, guest_rows, resolve_event
 from .staging import Written, stage, start_staging, write_staged
@@ -70,6 +69,7 @@ class FileReport:
     removed: list[ReplacedRow] = field(default_factory=list)
     undone: list[ReplacedRow] = field(default_factory=list)
     already: ImportedFile | None = None
+    name_matched: set = field(default_factory=set)  # identifiers a name match attached (matching.py)
 
     @property
     def empty(self) -> bool:
@@ -103,10 +103,11 @@ class FileReport:
                    f"({r.email or 'no email'})" for r in self.undone])
 
 
-def import_file(conn, path: Path, index: PeopleIndex, ids: LocalIds, options: ImportOptions,
+def import_file(conn, path: Path, name_matched: set, options: ImportOptions,
                 dry_run: bool = False) -> FileReport:
-    """Import one guest list in the caller's transaction. Raises GuestFileError for a bad file."""
-    report = FileReport(path.name, replace=options.replace)
+    """Import one guest list in the caller's transaction. Raises GuestFileError for a bad file.
+    `name_matched`: the identifiers earlier files of the run attached by a name match."""
+    report = FileReport(path.name, replace=options.replace, name_matched=set(name_matched))
     facts = file_facts(path)
     report.already = None if options.replace else find_imported(conn, facts.content_hash)
     if report.already:
@@ -118,7 +119,8 @@ def import_file(conn, path: Path, index: PeopleIndex, ids: LocalIds, options: Im
         event = resolve_event(conn, file, head, options) if head else _event_if_known(conn, file, options)
         report.event = event.label() if event else ""
         if head:
-            found = _import_rows(conn, file, chain(head, file.records), event, index, ids,
+            community, ids = open_community(conn, report.name_matched), LocalIds()
+            found = _import_rows(conn, file, chain(head, file.records), event, community, ids,
                                  options, report)
             _report_written(conn, found, event, ids, report, exported_at, dry_run)
     record_imported(conn, facts.content_hash, path, event.id if event else None, exported_at,
@@ -149,16 +151,18 @@ def refuse_too_many_rows(path: Path, facts: FileFacts, max_rows: int) -> None:
 
 
 def _import_rows(conn, file: GuestFile, records: Iterator[tuple[int, dict]], event: EventRef,
-                 index: PeopleIndex, ids: LocalIds, options: ImportOptions,
+                 community: Community, ids: LocalIds, options: ImportOptions,
                  report: FileReport) -> FileMatches:
-    """Read, match and stage the file batch by batch; return what matching found."""
-    found = FileMatches({guest: ids.indexed(person)
-                         for guest, person in event_guest_ids(conn, event.id).items()})
+    """Read, match and stage the file batch by batch (reading of the community only what each
+    batch can be matched against); return what matching found."""
+    found = FileMatches(event_guest_ids(conn, event.id))
     start_staging(conn)
     for batch in _batches(records, BATCH_ROWS):
         rows, skipped = guest_rows(batch, file, options, event)
         report.rows, report.skipped = report.rows + len(batch), report.skipped + skipped
-        stage(conn, match_batch(rows, index, ids, found, event.id, file.path.name,
+        read_for(community, [row.guest for row in rows],
+                 {found.event_guests[r.luma_guest_id] for r in rows if r.luma_guest_id in found.event_guests})
+        stage(conn, match_batch(rows, community.index, ids, found, event.id, file.path.name,
                                 options.fuzzy_threshold))
     return found
 
@@ -205,15 +209,15 @@ def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> S
     """Import each file in its own transaction, oldest export first; a bad file fails alone."""
     files = sorted(paths, key=lambda p: (export_time(p), p.name))
     upgrade_schools(ctx)
-    index, ids, counts = load_people_index(ctx.conn), LocalIds(), RunCounts()
     ctx.conn.commit()
+    name_matched, counts = set(), RunCounts()
     for path in files:
-        report = _import_one(ctx, path, index, ids, options)
+        report = _import_one(ctx, path, name_matched, options)
         if report is None:
             counts.failed += 1
-            index = load_people_index(ctx.conn)  # forget the people the rolled-back file made
-            ctx.conn.commit()
             continue
+        if not ctx.dry_run:
+            name_matched = report.name_matched
         for line in [report.line()] + report.replaced_lines():
             log.info("%s", line)
         counts.imported += not (report.already or report.empty)
@@ -229,13 +233,13 @@ def run_import(ctx: StepContext, paths: list[Path], options: ImportOptions) -> S
     return StepResult(summary, vars(counts), failed=counts.failed > 0)
 
 
-def _import_one(ctx: StepContext, path: Path, index: PeopleIndex, ids: LocalIds,
+def _import_one(ctx: StepContext, path: Path, name_matched: set,
                 options: ImportOptions) -> FileReport | None:
     """Import one file and commit it (an inbox file then moves to processed/); None when it
     failed. Whatever reading or matching it meets fails this file alone; a lost connection ends
     the run, naming the file and the real error, and leaves the file pending."""
     try:
-        report = import_file(ctx.conn, path, index, ids, options, ctx.dry_run)
+        report = import_file(ctx.conn, path, name_matched, options, ctx.dry_run)
         if ctx.dry_run:
             ctx.conn.rollback()
             return report

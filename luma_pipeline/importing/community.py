@@ -1,0 +1,222 @@
+"""The part of the community one guest list can be matched against, read batch by batch: the cost
+of a file grows with its rows, not with the people known.
+
+For a batch of guests it reads the owners of their emails, phones and Luma user ids; for the guests
+those do not settle, the people whose names the cascade (matching.py) can reach: the same full
+name; else the same last name with a form or a typo of the first name, a form of the first name
+with a last name of the same initial and about the same length, the name swapped, two letters of a
+short first name swapped, the owners of the email's handle. Names are found by their keys
+(schema.sql's name_key, twin of identity.name_key): two names folded alike share a key, so a key
+lookup reads every person the in-memory rule could consult, and perhaps a few more, which is
+harmless. Of each person read: names, traits, school, identifiers and the events they came to;
+and, for every name met, how many people of the whole community carry it. The cascade then gives
+the answers it would give over an index of everyone."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .identity import email_local_part, fold_name, is_handle, name_forms, name_key
+from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, _swaps
+
+_PERSON_COLUMNS = "p.id, p.first_name, p.last_name, p.gender, p.class_year, p.school"
+_FULL_KEY = "name_key(p.first_name) || name_key(p.last_name)"
+
+
+@dataclass
+class Community:
+    """One file's reading of the community: the index matching uses, and what has been read."""
+
+    conn: object
+    index: PeopleIndex
+    people_read: set[int] = field(default_factory=set)
+    full_keys_read: set[str] = field(default_factory=set)  # every holder of these full names is read
+    counted: dict[str, set[str]] = field(default_factory=lambda: {"first": set(), "last": set()})
+
+
+def open_community(conn, by_name_match: set[tuple[str, str]]) -> Community:
+    """An empty reading of the community, knowing how many people it has. `by_name_match` is the
+    run's set of identifiers a name match attached (matching.py), shared by its files."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM people")
+        population = cur.fetchone()[0]
+    return Community(conn, PeopleIndex(population=population, by_name_match=by_name_match))
+
+
+def read_for(community: Community, guests: list[Guest], known: Iterable[int] = ()) -> None:
+    """Read what matching these guests can consult; `known` are people the batch already names
+    (an earlier snapshot's guests of this event)."""
+    index = community.index
+    with community.conn.cursor() as cur:
+        _read_people(community, cur, _identifier_owners(cur, guests) | set(known))
+        unsettled = [g for g in guests if g.full_name and not _settled(index, g)]
+        named = _holders(community, cur, {name_key(g.full_name) for g in unsettled})
+        _read_people(community, cur, {row[0] for row in named}, named)
+        loose = _by_loose_name(cur, [g for g in unsettled  # the cascade stops at a holder
+                                     if not g.first or not index.by_full_name.get(g.full_name)])
+        loose += _holders(community, cur, {_full_key(row) for row in loose})
+        _read_people(community, cur, {row[0] for row in loose}, loose)
+        named += loose
+        _count_names(community, cur, "first", {g.first for g in unsettled} | {fold_name(r[1]) for r in named})
+        _count_names(community, cur, "last", {g.last for g in unsettled} | {fold_name(r[2]) for r in named})
+
+
+def _holders(community: Community, cur, full_keys: set[str]) -> list[tuple]:
+    """Every person of these full-name keys not asked for before: by_full_name stays whole."""
+    keys = sorted(full_keys - community.full_keys_read)
+    community.full_keys_read.update(keys)
+    if not keys:
+        return []
+    cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE {_FULL_KEY} = ANY(%s)", [keys])
+    return cur.fetchall()
+
+
+def _full_key(row: tuple) -> str:
+    return name_key(row[1]) + name_key(row[2])
+
+
+def _settled(index: PeopleIndex, guest: Guest) -> bool:
+    """Whether an identifier of the guest surely finds its owner (matching.fits_identifier)."""
+    return any(index.owner(kind, value) is not None and (kind, value) not in index.by_name_match
+               for kind, value in _identifiers(guest))
+
+
+def _identifiers(guest: Guest) -> list[tuple[str, str]]:
+    return [(kind, value) for kind, value in (("luma_user_id", guest.user_id), ("email", guest.email),
+                                              ("phone", guest.phone)) if value]
+
+
+def _identifier_owners(cur, guests: list[Guest]) -> set[int]:
+    pairs = sorted({pair for g in guests for pair in _identifiers(g)})
+    if not pairs:
+        return set()
+    cur.execute("""SELECT DISTINCT person_id FROM person_identifiers
+                   WHERE (kind, value) IN (SELECT * FROM unnest(%s::text[], %s::text[]))""",
+                [[k for k, _ in pairs], [v for _, v in pairs]])
+    return {person_id for person_id, in cur}
+
+
+def _by_loose_name(cur, guests: list[Guest]) -> list[tuple]:
+    """The people whose names the fuzzy and loose rules can reach from these guests, who have no
+    holder of their full name (matching._fuzzy, _loose, _one_word)."""
+    keys = _LooseKeys()
+    for guest in guests:
+        keys.add(guest)
+    if keys.empty():
+        return []
+    cur.execute(f"""
+        SELECT {_PERSON_COLUMNS} FROM people p
+        JOIN unnest(%(same_last)s::text[], %(form)s::text[]) AS q (last_key, first_key)
+          ON name_key(p.last_name) = q.last_key AND name_key(p.first_name) = q.first_key
+        UNION
+        SELECT {_PERSON_COLUMNS} FROM people p
+        JOIN unnest(%(typo_last)s::text[], %(typo_initial)s::text[], %(typo_longest)s::int[])
+             AS q (last_key, initial, longest)
+          ON name_key(p.last_name) = q.last_key
+         AND left(name_key(p.first_name), 1) = coalesce(q.initial, left(name_key(p.first_name), 1))
+         AND length(name_key(p.first_name)) <= q.longest
+        UNION
+        SELECT {_PERSON_COLUMNS} FROM people p
+        JOIN unnest(%(first)s::text[], %(initial)s::text[], %(longest)s::int[])
+             AS q (first_key, initial, longest)
+          ON name_key(p.first_name) = q.first_key
+         AND left(name_key(p.last_name), 1) = coalesce(q.initial, left(name_key(p.last_name), 1))
+         AND length(name_key(p.last_name)) <= q.longest
+        UNION
+        SELECT {_PERSON_COLUMNS} FROM people p WHERE {_FULL_KEY} = ANY(%(full)s)
+        UNION
+        SELECT {_PERSON_COLUMNS} FROM people p WHERE name_key(p.last_name) = ANY(%(last)s)
+        UNION
+        SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
+            SELECT person_id FROM person_identifiers
+            WHERE kind = 'email' AND email_local_part(value) = ANY(%(handles)s))""", keys.arguments())
+    return cur.fetchall()
+
+
+@dataclass
+class _LooseKeys:
+    """The name keys of _by_loose_name's lookups, each asked once."""
+
+    same_last: set[tuple[str, str]] = field(default_factory=set)  # (last, a form of the first name)
+    typo: set[tuple[str, str | None, int]] = field(default_factory=set)  # (last, initial, longest first)
+    first: set[tuple[str, str | None, int]] = field(default_factory=set)  # (form, initial, longest last)
+    full: set[str] = field(default_factory=set)  # swapped names, short first names' swaps
+    last: set[str] = field(default_factory=set)  # a last name without a first: anyone of it
+    handles: set[str] = field(default_factory=set)  # email local parts of one's own
+
+    def add(self, guest: Guest) -> None:
+        """The keys one guest's fuzzy and loose lookups need."""
+        first, last = guest.first, guest.last
+        if not first:
+            self.last.add(name_key(last))
+            return
+        if not last:
+            return  # one word: only its holders (read by the full name)
+        for form in name_forms(first):
+            self.same_last.add((name_key(last), name_key(form)))
+            self.first.add((name_key(form), _initial(last), len(last) + 1))
+        if len(first) >= TYPO_MIN_LENGTH:
+            self.typo.add((name_key(last), _initial(first), len(first) + 1))
+        self.full.update(name_key(f"{a} {b}") for a, b in [(last, first)] + [(s, last) for s in _swaps(first)])
+        local = email_local_part(guest.email)
+        if is_handle(local, first, last):
+            self.handles.add(local)
+
+    def empty(self) -> bool:
+        return not any(vars(self).values())
+
+    def arguments(self) -> dict[str, list]:
+        same_last, typo, first = sorted(self.same_last), sorted(self.typo, key=str), sorted(self.first, key=str)
+        return {"same_last": [k[0] for k in same_last], "form": [k[1] for k in same_last],
+                "typo_last": [k[0] for k in typo], "typo_initial": [k[1] for k in typo],
+                "typo_longest": [k[2] for k in typo], "first": [k[0] for k in first],
+                "initial": [k[1] for k in first], "longest": [k[2] for k in first],
+                "full": sorted(self.full), "last": sorted(self.last), "handles": sorted(self.handles)}
+
+
+def _initial(folded: str) -> str | None:
+    """A folded name's first letter as its key starts with it; None when it starts with a digit."""
+    return folded[0] if folded[:1].isalpha() and folded[:1].isascii() else None
+
+
+def _read_people(community: Community, cur, people: set[int], rows: list[tuple] = ()) -> None:
+    """Place people not read yet in the index, with their identifiers and the events they came
+    to; `rows` may already hold their people rows."""
+    new = people - community.people_read
+    if not new:
+        return
+    rows = [row for row in rows if row[0] in new]
+    missing = sorted(new - {row[0] for row in rows})
+    if missing:
+        cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ANY(%s)", [missing])
+        rows += cur.fetchall()
+    index, ids = community.index, sorted(new)
+    for person_id, first, last, gender, class_year, school in rows:
+        if person_id in new:
+            index.place_person(person_id, fold_name(first), fold_name(last), gender, class_year,
+                               fold_name(school) or None)
+            new.discard(person_id)
+    community.people_read.update(ids)
+    cur.execute("SELECT kind, value, person_id FROM person_identifiers WHERE person_id = ANY(%s) "
+                "ORDER BY created_at", [ids])
+    for kind, value, person_id in cur.fetchall():
+        index.add_identifier(kind, value, person_id)
+    cur.execute("SELECT event_id, person_id FROM attendance WHERE checked_in_at IS NOT NULL "
+                "AND person_id = ANY(%s)", [ids])
+    for event_id, person_id in cur.fetchall():
+        index.add_attendance(event_id, person_id)
+
+
+def _count_names(community: Community, cur, part: str, names: set[str]) -> None:
+    """Add how many people of the community carry each first (or last) name not counted yet.
+    Every name of one key is counted at once: a key once asked is complete."""
+    keys = sorted({name_key(name) for name in names} - community.counted[part])
+    if not keys:
+        return
+    column = "first_name" if part == "first" else "last_name"
+    cur.execute(f"SELECT {column}, count(*) FROM people WHERE name_key({column}) = ANY(%s) "
+                f"GROUP BY {column}", [keys])
+    counts = community.index.first_counts if part == "first" else community.index.last_counts
+    for name, holders in cur.fetchall():
+        counts[fold_name(name)] += holders
+    community.counted[part].update(keys)
