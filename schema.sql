@@ -328,10 +328,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                    'æ', 'ae'), 'Æ', 'ae'), 'œ', 'oe'), 'Œ', 'oe'), 'ß', 'ss'), 'ẞ', 'ss'), 'þ', 'th'),
                NFKD) COLLATE "C"), '[^a-z]+', '', 'g'), '')
 $$;
-CREATE INDEX IF NOT EXISTS people_first_name_key_idx
-    ON people (name_key(first_name), left(name_key(last_name), 1));
-CREATE INDEX IF NOT EXISTS people_last_name_key_idx
-    ON people (name_key(last_name), left(name_key(first_name), 1));
+-- A first name with the initial and length of the last name (typos in the last name), and the
+-- other way round.
+CREATE INDEX IF NOT EXISTS people_first_name_keys_idx
+    ON people (name_key(first_name), left(name_key(last_name), 1), length(name_key(last_name)));
+CREATE INDEX IF NOT EXISTS people_last_name_keys_idx
+    ON people (name_key(last_name), left(name_key(first_name), 1), length(name_key(first_name)));
 CREATE INDEX IF NOT EXISTS people_full_name_key_idx ON people ((name_key(first_name) || name_key(last_name)));
 
 -- An email's local part as the importer compares them (identity.email_local_part: before the

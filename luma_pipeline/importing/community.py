@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .identity import email_local_part, fold_name, is_handle, name_forms, name_key
+from .identity import email_local_part, fold_name, is_handle, is_typo, name_forms, name_key
 from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, _swaps
 
 _PERSON_COLUMNS = "p.id, p.first_name, p.last_name, p.gender, p.class_year, p.school"
@@ -104,43 +104,50 @@ def _by_loose_name(cur, guests: list[Guest]) -> list[tuple]:
         keys.add(guest)
     if keys.empty():
         return []
+    arguments = keys.arguments()
     cur.execute(f"""
-        SELECT {_PERSON_COLUMNS} FROM people p
-        JOIN unnest(%(same_last)s::text[], %(form)s::text[]) AS q (last_key, first_key)
-          ON name_key(p.last_name) = q.last_key AND name_key(p.first_name) = q.first_key
-        UNION
-        SELECT {_PERSON_COLUMNS} FROM people p
-        JOIN unnest(%(typo_last)s::text[], %(typo_initial)s::text[], %(typo_longest)s::int[])
-             AS q (last_key, initial, longest)
-          ON name_key(p.last_name) = q.last_key
-         AND left(name_key(p.first_name), 1) = coalesce(q.initial, left(name_key(p.first_name), 1))
-         AND length(name_key(p.first_name)) <= q.longest
-        UNION
-        SELECT {_PERSON_COLUMNS} FROM people p
-        JOIN unnest(%(first)s::text[], %(initial)s::text[], %(longest)s::int[])
-             AS q (first_key, initial, longest)
-          ON name_key(p.first_name) = q.first_key
-         AND left(name_key(p.last_name), 1) = coalesce(q.initial, left(name_key(p.last_name), 1))
-         AND length(name_key(p.last_name)) <= q.longest
-        UNION
+        {_typo_branch("last_name", "first_name", "first_typos")}
+        UNION {_typo_branch("first_name", "last_name", "last_typos")}""", arguments)
+    people = {tuple(row) for *row, typo, target in cur.fetchall()
+              if is_typo(target, fold_name(row[1] if typo == "first_name" else row[2]))}
+    cur.execute(f"""
         SELECT {_PERSON_COLUMNS} FROM people p WHERE {_FULL_KEY} = ANY(%(full)s)
-        UNION
-        SELECT {_PERSON_COLUMNS} FROM people p WHERE name_key(p.last_name) = ANY(%(last)s)
-        UNION
-        SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
+        UNION SELECT {_PERSON_COLUMNS} FROM people p WHERE name_key(p.last_name) = ANY(%(last)s)
+        UNION SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
             SELECT person_id FROM person_identifiers
-            WHERE kind = 'email' AND email_local_part(value) = ANY(%(handles)s))""", keys.arguments())
-    return cur.fetchall()
+            WHERE kind = 'email' AND email_local_part(value) = ANY(%(handles)s))""", arguments)
+    return list(people.union(cur.fetchall()))
+
+
+def _typo_branch(by: str, typo: str, name: str) -> str:
+    """People of a name key `by` whose other name has a given initial and a key length in a range
+    (people_*_name_keys_idx), each with the name it may be a typo of (`target`); a typo that starts
+    with a digit has no initial to look up by."""
+    return f"""
+        SELECT {_PERSON_COLUMNS}, '{typo}', q.target FROM people p
+        JOIN unnest(%({name}_key)s::text[], %({name}_initial)s::text[], %({name}_length)s::int[],
+                    %({name}_target)s::text[]) AS q (key, initial, length, target)
+          ON name_key(p.{by}) = q.key AND left(name_key(p.{typo}), 1) = q.initial
+         AND length(name_key(p.{typo})) BETWEEN q.length - 1 AND q.length + 1
+        UNION
+        SELECT {_PERSON_COLUMNS}, '{typo}', q.target FROM people p
+        JOIN unnest(%({name}_digit_key)s::text[], %({name}_digit_length)s::int[],
+                    %({name}_digit_target)s::text[]) AS q (key, length, target)
+          ON name_key(p.{by}) = q.key
+         AND length(name_key(p.{typo})) BETWEEN q.length - 1 AND q.length + 1"""
 
 
 @dataclass
 class _LooseKeys:
-    """The name keys of _by_loose_name's lookups, each asked once."""
+    """The name keys of _by_loose_name's lookups, each asked once. A typo (identity.is_typo) is
+    one edit in a name of 5 letters or more, keeping its first letter: the typo's key keeps that
+    letter and is at most one letter longer or shorter."""
 
-    same_last: set[tuple[str, str]] = field(default_factory=set)  # (last, a form of the first name)
-    typo: set[tuple[str, str | None, int]] = field(default_factory=set)  # (last, initial, longest first)
-    first: set[tuple[str, str | None, int]] = field(default_factory=set)  # (form, initial, longest last)
-    full: set[str] = field(default_factory=set)  # swapped names, short first names' swaps
+    # (last, the first name's initial, its key's length, the first name)
+    first_typos: set[tuple[str, str, int, str]] = field(default_factory=set)
+    # (a form of the first name, the last name's initial, its key's length, the last name)
+    last_typos: set[tuple[str, str, int, str]] = field(default_factory=set)
+    full: set[str] = field(default_factory=set)  # a form of the first name with the last, swaps
     last: set[str] = field(default_factory=set)  # a last name without a first: anyone of it
     handles: set[str] = field(default_factory=set)  # email local parts of one's own
 
@@ -153,10 +160,11 @@ class _LooseKeys:
         if not last:
             return  # one word: only its holders (read by the full name)
         for form in name_forms(first):
-            self.same_last.add((name_key(last), name_key(form)))
-            self.first.add((name_key(form), _initial(last), len(last) + 1))
+            self.full.add(name_key(f"{form} {last}"))
+            if len(last) >= TYPO_MIN_LENGTH:
+                self.last_typos.add((name_key(form), last[0], len(name_key(last)), last))
         if len(first) >= TYPO_MIN_LENGTH:
-            self.typo.add((name_key(last), _initial(first), len(first) + 1))
+            self.first_typos.add((name_key(last), first[0], len(name_key(first)), first))
         self.full.update(name_key(f"{a} {b}") for a, b in [(last, first)] + [(s, last) for s in _swaps(first)])
         local = email_local_part(guest.email)
         if is_handle(local, first, last):
@@ -166,12 +174,16 @@ class _LooseKeys:
         return not any(vars(self).values())
 
     def arguments(self) -> dict[str, list]:
-        same_last, typo, first = sorted(self.same_last), sorted(self.typo, key=str), sorted(self.first, key=str)
-        return {"same_last": [k[0] for k in same_last], "form": [k[1] for k in same_last],
-                "typo_last": [k[0] for k in typo], "typo_initial": [k[1] for k in typo],
-                "typo_longest": [k[2] for k in typo], "first": [k[0] for k in first],
-                "initial": [k[1] for k in first], "longest": [k[2] for k in first],
-                "full": sorted(self.full), "last": sorted(self.last), "handles": sorted(self.handles)}
+        arguments = {"full": sorted(self.full), "last": sorted(self.last), "handles": sorted(self.handles)}
+        for name in ("first_typos", "last_typos"):
+            typos = sorted(getattr(self, name))
+            lettered = [t for t in typos if _initial(t[1])]
+            digits = [t for t in typos if not _initial(t[1])]
+            arguments |= {f"{name}_key": [t[0] for t in lettered], f"{name}_initial": [t[1] for t in lettered],
+                          f"{name}_length": [t[2] for t in lettered], f"{name}_target": [t[3] for t in lettered],
+                          f"{name}_digit_key": [t[0] for t in digits], f"{name}_digit_length": [t[2] for t in digits],
+                          f"{name}_digit_target": [t[3] for t in digits]}
+        return arguments
 
 
 def _initial(folded: str) -> str | None:
@@ -191,11 +203,12 @@ def _read_people(community: Community, cur, people: set[int], rows: list[tuple] 
         cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ANY(%s)", [missing])
         rows += cur.fetchall()
     index, ids = community.index, sorted(new)
-    for person_id, first, last, gender, class_year, school in rows:
+    for person_id, first, last, gender, class_year, school in sorted(rows, key=lambda row: row[0]):
         if person_id in new:
             index.place_person(person_id, fold_name(first), fold_name(last), gender, class_year,
                                fold_name(school) or None)
             new.discard(person_id)
+            _in_order(index.by_full_name.get(f"{fold_name(first)} {fold_name(last)}".strip()))
     community.people_read.update(ids)
     cur.execute("SELECT kind, value, person_id FROM person_identifiers WHERE person_id = ANY(%s) "
                 "ORDER BY created_at", [ids])
@@ -220,3 +233,10 @@ def _count_names(community: Community, cur, part: str, names: set[str]) -> None:
     for name, holders in cur.fetchall():
         counts[fold_name(name)] += holders
     community.counted[part].update(keys)
+
+
+def _in_order(holders: list[int] | None) -> None:
+    """Holders of a name as an index of everyone lists them: the community's by id, then the
+    file's new people as they came."""
+    if holders and len(holders) > 1:
+        holders.sort(key=lambda person_id: (person_id < 0, abs(person_id)))
