@@ -319,12 +319,14 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS currency text;
 -- `josemariaobrien`. Two names the importer folds alike always share their key, so the importer
 -- reads from people only the names that can match a guest list's, by these indexes, instead of the
 -- whole community (importing/community.py). A test compares it with fold_name over every Unicode
--- letter. Changing its body needs REINDEX of the three name-key indexes.
+-- character. The outlined letters U+1CCD6-1CCEF (Unicode 16) are dropped: PostgreSQL 18 reads them
+-- as A-Z, Python 3.11 does not know them. Changing its body needs REINDEX of the name-key indexes.
 CREATE OR REPLACE FUNCTION name_key(name text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(regexp_replace(lower(normalize(
                replace(replace(replace(replace(replace(replace(replace(
-                   translate(name, 'øØłŁđĐðı', 'oOlLdDdi'),
+                   translate(regexp_replace(name, '[\U0001CCD6-\U0001CCEF]', '', 'g'),
+                             'øØłŁđĐðı', 'oOlLdDdi'),
                    'æ', 'ae'), 'Æ', 'ae'), 'œ', 'oe'), 'Œ', 'oe'), 'ß', 'ss'), 'ẞ', 'ss'), 'þ', 'th'),
                NFKD) COLLATE "C"), '[^a-z]+', '', 'g'), '')
 $$;
