@@ -48,7 +48,8 @@ def read_for(community: Community, guests: list[Guest], known: Iterable[int] = (
     (an earlier snapshot's guests of this event)."""
     index = community.index
     with community.conn.cursor() as cur:
-        _read_people(community, cur, _identifier_owners(cur, guests) | set(known))
+        owners = _identifier_owners(cur, guests)
+        _read_people(community, cur, {row[0] for row in owners} | set(known), owners)
         unsettled = [g for g in guests if g.full_name and not _settled(index, g)]
         named = _holders(community, cur, {name_key(g.full_name) for g in unsettled})
         _read_people(community, cur, {row[0] for row in named}, named)
@@ -86,14 +87,19 @@ def _identifiers(guest: Guest) -> list[tuple[str, str]]:
                                               ("phone", guest.phone)) if value]
 
 
-def _identifier_owners(cur, guests: list[Guest]) -> set[int]:
-    pairs = sorted({pair for g in guests for pair in _identifiers(g)})
-    if not pairs:
-        return set()
-    cur.execute("""SELECT DISTINCT person_id FROM person_identifiers
-                   WHERE (kind, value) IN (SELECT * FROM unnest(%s::text[], %s::text[]))""",
-                [[k for k, _ in pairs], [v for _, v in pairs]])
-    return {person_id for person_id, in cur}
+def _identifier_owners(cur, guests: list[Guest]) -> list[tuple]:
+    """The owners of the guests' identifiers (people rows), by the identifiers' primary key."""
+    values = {kind: sorted({value for g in guests for k, value in _identifiers(g) if k == kind})
+              for kind in ("luma_user_id", "email", "phone")}
+    if not any(values.values()):
+        return []
+    cur.execute(f"""
+        SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
+            SELECT person_id FROM person_identifiers
+            WHERE (kind = 'luma_user_id' AND value = ANY(%(luma_user_id)s))
+               OR (kind = 'email' AND value = ANY(%(email)s))
+               OR (kind = 'phone' AND value = ANY(%(phone)s)))""", values)
+    return cur.fetchall()
 
 
 def _by_loose_name(cur, guests: list[Guest]) -> list[tuple]:
