@@ -21,6 +21,7 @@ from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, _swaps
 
 _PERSON_COLUMNS = "p.id, p.first_name, p.last_name, p.gender, p.class_year, p.school"
 _FULL_KEY = "name_key(p.first_name) || name_key(p.last_name)"
+_KINDS = ("luma_user_id", "email", "phone")
 
 
 @dataclass
@@ -88,17 +89,15 @@ def _identifiers(guest: Guest) -> list[tuple[str, str]]:
 
 
 def _identifier_owners(cur, guests: list[Guest]) -> list[tuple]:
-    """The owners of the guests' identifiers (people rows), by the identifiers' primary key."""
+    """The owners of the guests' identifiers (people rows), one lookup of the identifiers'
+    primary key per kind."""
     values = {kind: sorted({value for g in guests for k, value in _identifiers(g) if k == kind})
-              for kind in ("luma_user_id", "email", "phone")}
+              for kind in _KINDS}
     if not any(values.values()):
         return []
-    cur.execute(f"""
-        SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
-            SELECT person_id FROM person_identifiers
-            WHERE (kind = 'luma_user_id' AND value = ANY(%(luma_user_id)s))
-               OR (kind = 'email' AND value = ANY(%(email)s))
-               OR (kind = 'phone' AND value = ANY(%(phone)s)))""", values)
+    by_kind = " UNION ALL ".join(f"SELECT person_id FROM person_identifiers "
+                                 f"WHERE kind = '{kind}' AND value = ANY(%({kind})s)" for kind in _KINDS)
+    cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN ({by_kind})", values)
     return cur.fetchall()
 
 

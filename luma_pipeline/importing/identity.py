@@ -72,6 +72,7 @@ def fold_name(value: object) -> str:
 _NOT_KEY_LETTERS = re.compile(r"[^a-z]+")
 
 
+@lru_cache(maxsize=200_000)
 def name_key(value: object) -> str:
     """A name's letters a-z as fold_name leaves them (`José-María O'Brien` → `josemariaobrien`):
     twin of schema.sql's name_key, by which the importer finds the names it needs."""

@@ -8,7 +8,7 @@ from psycopg2.extras import execute_values
 
 from .identity import fold_name
 from .matching import PeopleIndex
-from .snapshots import EARLIEST, merged_snapshots, merged_value, takes_incoming
+from .snapshots import EARLIEST, given_snapshots, merged_snapshots, merged_value, takes_incoming
 
 # A person's fields; those after `phone` come from registration answers (demographics.py).
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "gender", "school", "class_year", "school_raw")
@@ -41,10 +41,11 @@ def load_people_index(conn) -> PeopleIndex:
     return index
 
 
-def give_new_people_ids(conn, dry_run: bool) -> dict[int, int]:
-    """Give the people a staged guest list found new their rows and ids, one id each and only now
-    that the whole file has been read (a dry run keeps their local ids: it is rolled back). The
-    staged rows then point at the new ids; returns local id → id."""
+def give_new_people_ids(conn, exported_at: datetime, dry_run: bool) -> dict[int, int]:
+    """Give the people a staged guest list found new their rows (their fields as the snapshot
+    gives them) and ids, one id each and only now that the whole file has been read (a dry run
+    keeps their local ids: it is rolled back). The staged rows then point at the new ids; returns
+    local id → id."""
     new_id = "local_id" if dry_run else "nextval(pg_get_serial_sequence('people', 'id'))"
     with conn.cursor() as cur:
         cur.execute(f"""
@@ -52,7 +53,12 @@ def give_new_people_ids(conn, dry_run: bool) -> dict[int, int]:
             SELECT local_id, {new_id} AS id FROM (
                 SELECT DISTINCT person_id AS local_id FROM staged_people WHERE person_id < 0
                 ORDER BY 1 DESC) AS s""")
-        cur.execute("INSERT INTO people (id) SELECT id FROM new_people")
+        cur.execute(f"""
+            INSERT INTO people (id, {", ".join(PERSON_FIELDS)}, field_snapshots)
+            SELECT n.id, {", ".join(f"i.{f}" for f in PERSON_FIELDS)},
+                   NULLIF({given_snapshots(PERSON_FIELDS, "i")}, '{{}}')
+            FROM new_people n JOIN ({_incoming("person_id < 0")}) AS i ON i.person_id = n.local_id""",
+                    {"exported_at": exported_at})
         if not dry_run:
             for table in ("staged_people", "staged_guests", "staged_identifiers"):
                 cur.execute(f"UPDATE {table} AS s SET person_id = n.id FROM new_people n "
@@ -61,11 +67,19 @@ def give_new_people_ids(conn, dry_run: bool) -> dict[int, int]:
         return dict(cur.fetchall())
 
 
+def _incoming(where: str) -> str:
+    """SQL: the staged people (those `where` says) as one row each, with the snapshot's time; of
+    one file's rows of one person, the smallest value."""
+    return (f"SELECT person_id, %(exported_at)s::timestamptz AS snapshot_at, "
+            f"{', '.join(f'min({f}) AS {f}' for f in PERSON_FIELDS)} "
+            f"FROM staged_people WHERE {where} GROUP BY person_id")
+
+
 def merge_person_fields(conn, exported_at: datetime) -> int:
     """Merge the staged people's fields into people by the snapshot rule (snapshots.py): a person
     stays as the earliest export wrote them down, later ones fill blanks; of one file's rows of one
-    person, the smallest value. Returns how many people changed."""
-    incoming = ", ".join(f"min({f}) AS {f}" for f in PERSON_FIELDS)
+    person, the smallest value. People new in this file hold their fields already. Returns how
+    many people changed."""
     sets = ", ".join(f"{f} = {merged_value(f, 'p', 'i', EARLIEST)}" for f in PERSON_FIELDS)
     changes = " OR ".join(takes_incoming(f, "p", "i", EARLIEST) for f in PERSON_FIELDS)
     snapshots = merged_snapshots(PERSON_FIELDS, "p", "i", EARLIEST)
@@ -73,8 +87,7 @@ def merge_person_fields(conn, exported_at: datetime) -> int:
         cur.execute(f"""
             UPDATE people AS p
             SET {sets}, field_snapshots = {snapshots}, updated_at = now()
-            FROM (SELECT person_id, %(exported_at)s::timestamptz AS snapshot_at, {incoming}
-                  FROM staged_people GROUP BY person_id) AS i
+            FROM ({_incoming("person_id NOT IN (SELECT id FROM new_people)")}) AS i
             WHERE p.id = i.person_id AND ({changes})""", {"exported_at": exported_at})
         return cur.rowcount
 

@@ -60,7 +60,7 @@ def write_staged(conn, event_id: int, exported_at: datetime, *, replace: bool,
                  dry_run: bool) -> Written:
     """Merge the staged guest list into the tables (in the caller's transaction): new people get
     their ids, then their fields and identifiers, then the event's attendance."""
-    written = Written(new_ids=give_new_people_ids(conn, dry_run))
+    written = Written(new_ids=give_new_people_ids(conn, exported_at, dry_run))
     merge_person_fields(conn, exported_at)
     insert_staged_identifiers(conn)
     collapse_staged_guests(conn, exported_at)
