@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 from typing import Mapping
 
 from ..config import ConfigError
-from ..importing.matching import PeopleIndex
-from ..importing.people_table import load_people_index
+from ..importing.community import Community, open_community, read_for
 from ..luma.api import LumaAuthError, LumaClient, LumaError
 from ..luma.entries import guest_from_entry
 from ..runner import StepContext, StepResult
@@ -27,7 +26,7 @@ from .decisions_table import (
     settled_events_attended,
     upcoming_events,
 )
-from .rules import Decision, Rules, decide
+from .rules import Decision, Rules, decide, guest_for_matching
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class ApprovalRun:
     client: LumaClient
     mode: str  # dry-run | on
     rules: Rules
-    index: PeopleIndex
+    community: Community  # of the people, what the pending guests can be matched against
     attended: dict[int, int]
     done: set[tuple[int, str]]
     started: datetime
@@ -81,7 +80,7 @@ def approve_guests(ctx: StepContext, clients: Mapping[str, LumaClient], mode: st
     now = datetime.now(timezone.utc)
     events = [e for e in upcoming_events(ctx.conn, now) if rules.covers_event(e.tags)]
     managers = managing_calendars(ctx.conn, [e.id for e in events])
-    run = ApprovalRun(ctx, next(iter(clients.values())), mode, rules, load_people_index(ctx.conn),
+    run = ApprovalRun(ctx, next(iter(clients.values())), mode, rules, open_community(ctx.conn, set()),
                       settled_events_attended(ctx.conn, now, ctx.settings.settle_hours),
                       approved_guests(ctx.conn), now)
     ctx.conn.rollback()  # nothing read stays open while Luma is called
@@ -110,12 +109,23 @@ def approve_event(run: ApprovalRun, event: UpcomingEvent) -> None:
         log.error("pending guests of %s (%s) not fetched: %s", event.luma_event_id, event.name, exc)
         return
     run.counts.events += 1
-    seen: set[str] = set()
-    for guest in map(guest_from_entry, entries):
-        if guest["approval_status"] != PENDING or not guest["guest_id"] or guest["guest_id"] in seen:
-            continue  # never touch a guest who is not pending, whatever the list answered
-        seen.add(guest["guest_id"])
+    pending = _pending(map(guest_from_entry, entries))
+    read_for(run.community, [guest_for_matching(g, run.rules.matching, event.start_at) for g in pending])
+    run.ctx.conn.rollback()  # nothing read stays open while Luma is called
+    for guest in pending:
         settle_guest(run, event, guest)
+
+
+def _pending(guests) -> list[dict]:
+    """The pending guests of a list, each once: never a guest who is not pending, whatever the
+    list answered."""
+    seen: set[str] = set()
+    pending = []
+    for guest in guests:
+        if guest["approval_status"] == PENDING and guest["guest_id"] and guest["guest_id"] not in seen:
+            seen.add(guest["guest_id"])
+            pending.append(guest)
+    return pending
 
 
 def settle_guest(run: ApprovalRun, event: UpcomingEvent, guest: dict) -> None:
@@ -124,7 +134,7 @@ def settle_guest(run: ApprovalRun, event: UpcomingEvent, guest: dict) -> None:
     if (event.id, guest["guest_id"]) in run.done:
         run.counts.already_approved += 1
         return
-    decision = decide(guest, run.index, run.attended, run.rules, event.start_at)
+    decision = decide(guest, run.community.index, run.attended, run.rules, event.start_at)
     outcome, status, message = "not-admitted", None, None
     if decision.rule is not None and run.mode == "dry-run":
         outcome = "would-approve"

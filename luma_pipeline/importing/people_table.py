@@ -20,7 +20,9 @@ STAGED_IDENTIFIER_COLUMNS = {"kind": "text", "value": "text", "person_id": "int"
 
 def load_people_index(conn) -> PeopleIndex:
     """Every person's folded name, school and traits, every identifier, and who came to which
-    event (co-attendance evidence), in three queries."""
+    event (co-attendance evidence), in three queries: the whole community, as matching would see
+    it. The importer and the approvals read only what their guests reach (community.py); this is
+    the yardstick their tests compare that reading with."""
     index = PeopleIndex()
     with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
         cur.itersize = 20_000
