@@ -324,10 +324,11 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS currency text;
 CREATE OR REPLACE FUNCTION name_key(name text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(regexp_replace(lower(normalize(
-               replace(replace(replace(replace(replace(replace(replace(
+               replace(replace(replace(replace(replace(replace(replace(replace(
                    translate(regexp_replace(name, '[\U0001CCD6-\U0001CCEF]', '', 'g'),
-                             'øØłŁđĐðı', 'oOlLdDdi'),
+                             'øØłŁđĐðÐı', 'oOlLdDdDi'),
                    'æ', 'ae'), 'Æ', 'ae'), 'œ', 'oe'), 'Œ', 'oe'), 'ß', 'ss'), 'ẞ', 'ss'), 'þ', 'th'),
+                   'Þ', 'th'),
                NFKD) COLLATE "C"), '[^a-z]+', '', 'g'), '')
 $$;
 -- A first name with the initial and length of the last name (typos in the last name), and the

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .identity import email_local_part, fold_name, is_handle, is_typo, name_forms, name_key
-from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, _swaps
+from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, letter_swaps
 
 _PERSON_COLUMNS = "p.id, p.first_name, p.last_name, p.gender, p.class_year, p.school"
 _FULL_KEY = "name_key(p.first_name) || name_key(p.last_name)"
-_KINDS = ("luma_user_id", "email", "phone")
+_KINDS = ("luma_user_id", "email", "phone")  # in the cascade's order
 
 
 @dataclass
@@ -84,8 +84,8 @@ def _settled(index: PeopleIndex, guest: Guest) -> bool:
 
 
 def _identifiers(guest: Guest) -> list[tuple[str, str]]:
-    return [(kind, value) for kind, value in (("luma_user_id", guest.user_id), ("email", guest.email),
-                                              ("phone", guest.phone)) if value]
+    """The guest's identifiers as (kind, value), in the cascade's order."""
+    return [(kind, value) for kind, value in zip(_KINDS, (guest.user_id, guest.email, guest.phone)) if value]
 
 
 def _identifier_owners(cur, guests: list[Guest]) -> list[tuple]:
@@ -170,25 +170,31 @@ class _LooseKeys:
                 self.last_typos.add((name_key(form), last[0], len(name_key(last)), last))
         if len(first) >= TYPO_MIN_LENGTH:
             self.first_typos.add((name_key(last), first[0], len(name_key(first)), first))
-        self.full.update(name_key(f"{a} {b}") for a, b in [(last, first)] + [(s, last) for s in _swaps(first)])
+        swapped = [(last, first)] + [(swap, last) for swap in letter_swaps(first)]
+        self.full.update(name_key(f"{a} {b}") for a, b in swapped)
         local = email_local_part(guest.email)
         if is_handle(local, first, last):
             self.handles.add(local)
 
     def empty(self) -> bool:
+        """Whether no lookup is needed."""
         return not any(vars(self).values())
 
     def arguments(self) -> dict[str, list]:
+        """The query's arrays (a typo whose name starts with a digit goes in the `digit` arrays)."""
         arguments = {"full": sorted(self.full), "last": sorted(self.last), "handles": sorted(self.handles)}
         for name in ("first_typos", "last_typos"):
             typos = sorted(getattr(self, name))
             lettered = [t for t in typos if _initial(t[1])]
             digits = [t for t in typos if not _initial(t[1])]
-            arguments |= {f"{name}_key": [t[0] for t in lettered], f"{name}_initial": [t[1] for t in lettered],
-                          f"{name}_length": [t[2] for t in lettered], f"{name}_target": [t[3] for t in lettered],
-                          f"{name}_digit_key": [t[0] for t in digits], f"{name}_digit_length": [t[2] for t in digits],
-                          f"{name}_digit_target": [t[3] for t in digits]}
+            arguments |= _columns(name, ("key", "initial", "length", "target"), lettered)
+            arguments |= _columns(f"{name}_digit", ("key", None, "length", "target"), digits)
         return arguments
+
+
+def _columns(prefix: str, names: tuple, tuples: list[tuple]) -> dict[str, list]:
+    """Tuples as one array per named position (`prefix_name`); a position named None is left out."""
+    return {f"{prefix}_{name}": [t[i] for t in tuples] for i, name in enumerate(names) if name}
 
 
 def _initial(folded: str) -> str | None:

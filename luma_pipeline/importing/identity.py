@@ -55,7 +55,7 @@ def normalize_phone(value: object, region: str = "US") -> str | None:
 # Letters Unicode does not split into a base letter and an accent.
 _UNSPLIT_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
                                   "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss", "þ": "th",
-                                  "ð": "d", "ı": "i"})
+                                  "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
 
 
 @lru_cache(maxsize=200_000)

@@ -391,7 +391,7 @@ def _loose(q: _Query) -> Match:
     short first name with two letters swapped back, and the people who share the guest's email
     local part when it is a handle of the guest's own."""
     guest, index = q.guest, q.index
-    names = [f"{guest.last} {guest.first}"] + [f"{first} {guest.last}" for first in _swaps(guest.first)]
+    names = [f"{guest.last} {guest.first}"] + [f"{first} {guest.last}" for first in letter_swaps(guest.first)]
     candidates = {p for name in names for p in index.by_full_name.get(name, ())}
     local = email_local_part(guest.email)
     if is_handle(local, guest.first, guest.last):  # a name-built one finds only namesakes
@@ -403,7 +403,7 @@ def _loose(q: _Query) -> Match:
     return Match(None, "new")
 
 
-def _swaps(word: str) -> list[str]:
+def letter_swaps(word: str) -> list[str]:
     """A short word with two neighbouring letters swapped, each way but the first letter (Jno → Jon)."""
     if not SHORT_NAME_MIN <= len(word) < TYPO_MIN_LENGTH:
         return []
