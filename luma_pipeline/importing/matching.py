@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .identity import (
@@ -359,30 +359,48 @@ def _scored_names(guest: Guest, index: PeopleIndex,
     for form in name_forms(guest.first):
         for size in (length - 1, length, length + 1):
             names.update(index.by_first_and_initial.get((form, initial, size), ()))
-    scored = ((name, *_name_score(guest, *name, index)) for name in names)
-    return [(name, score, doubt) for name, score, doubt in scored if score >= threshold]
+    return _scored(names, guest, index, threshold)
 
 
-def _name_score(guest: Guest, first: str, last: str, index: PeopleIndex) -> tuple[float, str | None]:
-    """0–100: how alike two folded names are, a nickname counting as the same first name, and the
-    doubt a loose fit carries. Names that cannot be the same person's score 0: first names like
-    Mark and Mary, last names that are neither equal nor a typo of each other (Hunt and Hunter),
-    and two spellings several people each hold (Johnson and Johnston, Bryan and Bryant: names of
-    their own, where a typo is one person's slip)."""
+def _scored(names: set[tuple[str, str]], guest: Guest, index: PeopleIndex,
+            threshold: float) -> list[tuple[tuple[str, str], float, str | None]]:
+    """The names that can be the guest's, scored with rapidfuzz in batches (one per way of
+    writing the guest's name against them), those below `threshold` cut off."""
+    by_query: dict[str, list[tuple[str, tuple[str, str], str | None]]] = defaultdict(list)
+    for name in names:
+        fit = _name_fit(guest, *name, index)
+        if fit is not None:
+            query, choice, doubt = fit
+            by_query[query].append((choice, name, doubt))
+    scored = []
+    for query, fits in by_query.items():
+        for _, score, at in process.extract(query, [choice for choice, _, _ in fits], scorer=fuzz.ratio,
+                                            processor=None, score_cutoff=threshold, limit=None):
+            scored.append((fits[at][1], score, fits[at][2]))
+    return scored
+
+
+def _name_fit(guest: Guest, first: str, last: str,
+              index: PeopleIndex) -> tuple[str, str, str | None] | None:
+    """How a known folded name is compared with the guest's (the two strings, a nickname counting
+    as the same first name) and the doubt a loose fit carries; None for names that cannot be the
+    same person's: first names like Mark and Mary, last names that are neither equal nor a typo of
+    each other (Hunt and Hunter), and two spellings several people each hold (Johnson and
+    Johnston, Bryan and Bryant: names of their own, where a typo is one person's slip)."""
     if not (first and last):
-        return 0.0, None
+        return None
     last_typo = guest.last != last
     if last_typo and (not is_typo(guest.last, last)
                       or min(index.last_counts[guest.last], index.last_counts[last]) >= REAL_NAME_HOLDERS):
-        return 0.0, None
+        return None
     if guest.first == first or same_first_name(guest.first, first):
         nickname_and_typo = last_typo and guest.first != first
-        return (fuzz.ratio(f"{first} {guest.last}", f"{first} {last}"),
+        return (f"{first} {guest.last}", f"{first} {last}",
                 "the first name is a nickname and the last name has a typo" if nickname_and_typo else None)
     if (not is_typo(guest.first, first) or not first_names_compatible(guest.first, first)
             or min(index.first_counts[guest.first], index.first_counts[first]) >= REAL_NAME_HOLDERS):
-        return 0.0, None
-    return fuzz.ratio(guest.full_name, f"{first} {last}"), "both names have a typo" if last_typo else None
+        return None
+    return guest.full_name, f"{first} {last}", "both names have a typo" if last_typo else None
 
 
 def _loose(q: _Query) -> Match:
