@@ -118,6 +118,14 @@ def try_lock_step(conn: psycopg2.extensions.connection, step: str) -> bool:
     return taken
 
 
+def without_jit(conn) -> None:
+    """No JIT compilation for the rest of the transaction. A step of many index probes and
+    set-based writes has plans whose estimated cost crosses jit_above_cost, and compiling them
+    takes longer than running them (a 20,000-row import spent most of a second compiling)."""
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL jit = off")
+
+
 def create_temp_table(cur, name: str, columns: dict[str, str]) -> None:
     """A temporary table `name` (dropped at the end of the transaction, whether it commits or
     not); `columns` maps column names to SQL types."""

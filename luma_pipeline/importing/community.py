@@ -69,8 +69,16 @@ def _holders(community: Community, cur, full_keys: set[str]) -> list[tuple]:
     community.full_keys_read.update(keys)
     if not keys:
         return []
-    cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE {_FULL_KEY} = ANY(%s)", [keys])
+    cur.execute(_by_key(_FULL_KEY, "%s"), [keys])
     return cur.fetchall()
+
+
+def _by_key(key: str, keys: str, columns: str = _PERSON_COLUMNS) -> str:
+    """SQL: `columns` of the people whose name key `key` is in the array `keys`, one index probe
+    per key. Not knowing what a key costs to compute, the planner would compute it for everyone
+    (a scan of the community) as soon as the keys are many: OFFSET 0 keeps each lookup a probe."""
+    return (f"SELECT {columns} FROM unnest({keys}::text[]) AS q (key), "
+            f"LATERAL (SELECT {columns} FROM people p WHERE {key} = q.key OFFSET 0) AS p")
 
 
 def _full_key(row: tuple) -> str:
@@ -116,8 +124,8 @@ def _by_loose_name(cur, guests: list[Guest]) -> list[tuple]:
     people = {tuple(row) for *row, typo, target in cur.fetchall()
               if is_typo(target, fold_name(row[1] if typo == "first_name" else row[2]))}
     cur.execute(f"""
-        SELECT {_PERSON_COLUMNS} FROM people p WHERE {_FULL_KEY} = ANY(%(full)s)
-        UNION SELECT {_PERSON_COLUMNS} FROM people p WHERE name_key(p.last_name) = ANY(%(last)s)
+        {_by_key(_FULL_KEY, "%(full)s")}
+        UNION {_by_key("name_key(p.last_name)", "%(last)s")}
         UNION SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
             SELECT person_id FROM person_identifiers
             WHERE kind = 'email' AND email_local_part(value) = ANY(%(handles)s))""", arguments)
@@ -238,7 +246,7 @@ def _count_names(community: Community, cur, part: str, names: set[str]) -> None:
     if not keys:
         return
     column = "first_name" if part == "first" else "last_name"
-    cur.execute(f"SELECT {column}, count(*) FROM people WHERE name_key({column}) = ANY(%s) "
+    cur.execute(f"SELECT {column}, count(*) FROM ({_by_key(f'name_key(p.{column})', '%s', f'p.{column}')}) AS named "
                 f"GROUP BY {column}", [keys])
     counts = community.index.first_counts if part == "first" else community.index.last_counts
     for name, holders in cur.fetchall():

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 import psycopg2
 
+from ..database import without_jit
 from ..luma.guest_csv import GuestFile, GuestFileError, open_guest_csv
 from ..runner import StepContext, StepResult
 from ..schools import upgrade_schools
@@ -108,6 +109,7 @@ def import_file(conn, path: Path, name_matched: set, options: ImportOptions,
     """Import one guest list in the caller's transaction. Raises GuestFileError for a bad file.
     `name_matched`: the identifiers earlier files of the run attached by a name match."""
     report = FileReport(path.name, replace=options.replace, name_matched=set(name_matched))
+    without_jit(conn)
     facts = file_facts(path)
     report.already = None if options.replace else find_imported(conn, facts.content_hash)
     if report.already:
