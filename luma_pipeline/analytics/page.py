@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..files import atomic_write
 from ..text import SPREADSHEET_TRIGGERS, spreadsheet_safe
+from .members import ACTIVE_DAYS, DORMANT_DAYS
 
 CHARTS = (  # file stem, title
     ("retention_by_event", "Who comes back"),
@@ -102,9 +103,9 @@ SUMMARY_WORDS = {  # metric → (words, one-line definition)
     "average_return_rate_pct": ("Came back within {window} days", "average over the events whose "
                                 "{window}-day window has closed (recent events are not counted yet)"),
     "female_share_pct": ("Women among attendees", "of the attendees whose gender is known"),
-    "members_active": ("Active members", "attended within the last 30 days"),
-    "members_dormant": ("Dormant members", "last came 31 to 90 days ago"),
-    "members_churned": ("Churned members", "last came more than 90 days ago"),
+    "members_active": ("Active members", f"attended within the last {ACTIVE_DAYS} days"),
+    "members_dormant": ("Dormant members", f"last came {ACTIVE_DAYS + 1} to {DORMANT_DAYS} days ago"),
+    "members_churned": ("Churned members", f"last came more than {DORMANT_DAYS} days ago"),
     "members_never_attended": ("Never attended", "RSVPed, never checked in"),
 }
 PEOPLE_EXPLAINED = ("<p class=meta><b>People</b> are everyone on any guest list; <b>RSVPers</b> are the "
