@@ -92,8 +92,8 @@ def _settled(index: PeopleIndex, guest: Guest) -> bool:
 
 
 def _identifiers(guest: Guest) -> list[tuple[str, str]]:
-    """The guest's identifiers as (kind, value), in the cascade's order."""
-    return [(kind, value) for kind, value in zip(_KINDS, (guest.user_id, guest.email, guest.phone)) if value]
+    """The identifiers the guest gave, as (kind, value)."""
+    return [(kind, value) for kind, value in guest.identifiers if value]
 
 
 def _identifier_owners(cur, guests: list[Guest]) -> list[tuple]:
@@ -224,10 +224,10 @@ def _read_people(community: Community, cur, people: set[int], rows: list[tuple] 
     index, ids = community.index, sorted(new)
     for person_id, first, last, gender, class_year, school in sorted(rows, key=lambda row: row[0]):
         if person_id in new:
-            index.place_person(person_id, fold_name(first), fold_name(last), gender, class_year,
-                               fold_name(school) or None)
+            first, last = fold_name(first), fold_name(last)
+            index.place_person(person_id, first, last, gender, class_year, fold_name(school) or None)
             new.discard(person_id)
-            _in_order(index.by_full_name.get(f"{fold_name(first)} {fold_name(last)}".strip()))
+            _in_order(index.by_full_name.get(f"{first} {last}".strip()))
     community.people_read.update(ids)
     cur.execute("SELECT kind, value, person_id FROM person_identifiers WHERE person_id = ANY(%s) "
                 "ORDER BY created_at", [ids])

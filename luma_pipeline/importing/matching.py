@@ -68,6 +68,12 @@ class Guest:
     def full_name(self) -> str:
         return f"{self.first} {self.last}".strip()
 
+    @property
+    def identifiers(self) -> tuple[tuple[str, str | None], ...]:
+        """(kind, value) of the Luma user id, email and phone, in the cascade's order; a value
+        may be None."""
+        return ("luma_user_id", self.user_id), ("email", self.email), ("phone", self.phone)
+
 
 @dataclass
 class Candidate:
@@ -202,7 +208,7 @@ def match_guest(guest: Guest, index: PeopleIndex, threshold: float = 90.0,
     found on the same guest list (of event `event_id`): a name that points at one of them is
     probably someone else's."""
     q = _Query(guest, index, same_list, event_id)
-    for kind, value in (("luma_user_id", guest.user_id), ("email", guest.email), ("phone", guest.phone)):
+    for kind, value in guest.identifiers:
         person_id = index.owner(kind, value)
         if person_id is not None and fits_identifier(q, kind, value, person_id):
             return Match(person_id, kind)

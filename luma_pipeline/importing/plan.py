@@ -59,8 +59,7 @@ def match_batch(rows: list[GuestRow], index: PeopleIndex, ids: LocalIds, found: 
     for row in rows:
         person_id, method, score = _find_person(row, index, ids, found, event_id, source, threshold)
         staged_id = ids.resolve(person_id)
-        for kind, value in (("luma_user_id", row.guest.user_id), ("email", row.guest.email),
-                            ("phone", row.guest.phone)):
+        for kind, value in row.guest.identifiers:
             if value and index.owner(kind, value) is None:
                 index.add_identifier(kind, value, person_id)
                 batch.identifiers.append((kind, value, staged_id))
