@@ -1,12 +1,20 @@
-"""What every benchmark shares: its common options, its temporary folder, and printing a figure
-beside its target."""
+"""What every benchmark shares: its common options, its temporary folder, running the importer as
+a user runs it, and printing a figure beside its target."""
 from __future__ import annotations
 
 import argparse
 import atexit
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORTER = ROOT / "import_luma_attendance.py"
 
 
 def bench_options(seed: int) -> argparse.ArgumentParser:
@@ -25,6 +33,35 @@ def scratch_folder(prefix: str, keep: bool) -> Path:
     if not keep:  # registered before any embedded server starts, so it runs after that server stops
         atexit.register(shutil.rmtree, folder, True)
     return folder
+
+
+@dataclass
+class Run:
+    """One run of the importer in a child process: its exit code, wall seconds (start-up included),
+    peak resident memory in MB and, when asked for, its log (else the log goes to our stderr)."""
+
+    code: int
+    seconds: float
+    peak_mb: float
+    log: str = ""
+
+
+def run_importer(csv_path: Path, database_url: str, csv_dir: Path, *, keep_log: bool = False,
+                 **environment: str) -> Run:
+    """import_luma_attendance.py on the file as a user runs it, in a child process (LOG_LEVEL
+    WARNING unless `environment` says otherwise). CSV_DIR is another folder, so the file is only
+    read, never moved. The peak memory is that one child's ru_maxrss (KB on Linux), from os.wait4."""
+    env = {**os.environ, "DATABASE_URL": database_url, "CSV_DIR": str(csv_dir), "LOG_LEVEL": "WARNING",
+           **environment}
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, str(IMPORTER), str(csv_path)], env=env, cwd=ROOT,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE if keep_log else None, text=True)
+    log = child.stderr.read() if keep_log else ""  # to its end before waiting: a full pipe would block
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    return Run(child.returncode, seconds, usage.ru_maxrss / 1024, log)
 
 
 def verdict(label: str, value: float, target: float, fmt: str, unit: str = "",

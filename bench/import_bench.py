@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,7 +45,7 @@ from psycopg2 import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import bench_options, scratch_folder, verdict  # noqa: E402
+from common import Run, bench_options, run_importer, scratch_folder, verdict  # noqa: E402
 from scratch_database import database_for  # noqa: E402
 
 from luma_pipeline.database import apply_schema, copy_rows  # noqa: E402
@@ -60,7 +58,6 @@ from luma_pipeline.simulated_luma.names import NICKNAMES  # noqa: E402
 from luma_pipeline.simulated_luma.payloads import event_current, guest_current  # noqa: E402
 from luma_pipeline.sync.events_table import EventCounts, upsert_events  # noqa: E402
 
-IMPORTER = ROOT / "import_luma_attendance.py"
 TARGET_ROWS_PER_S = 50_000
 TARGET_OVER_COPY = 25  # the import's wall time over PostgreSQL's own COPY of the same file
 TARGET_PEAK_MB = 600  # the importer's resident memory grows with the community, not the file
@@ -98,30 +95,6 @@ def load_people(conn, crowd: Crowd) -> None:
         cur.execute("SELECT setval(pg_get_serial_sequence('people', 'id'), (SELECT max(id) FROM people))")
         cur.execute("ANALYZE people; ANALYZE person_identifiers")
         upsert_events(conn, [event_to_row(event_current(crowd.event))], EventCounts())
-
-
-@dataclass
-class Run:
-    """One run of the importer in a child process: its exit code, wall seconds (start-up included)
-    and peak resident memory in MB."""
-
-    code: int
-    seconds: float
-    peak_mb: float
-
-
-def run_importer(csv_path: Path, database_url: str, csv_dir: Path) -> Run:
-    """import_luma_attendance.py on the file as a user runs it, in a child process. CSV_DIR is
-    another folder, so the file is only read, never moved. The peak memory is that one child's
-    ru_maxrss (KB on Linux), from os.wait4."""
-    env = {**os.environ, "DATABASE_URL": database_url, "CSV_DIR": str(csv_dir), "LOG_LEVEL": "WARNING"}
-    started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(IMPORTER), str(csv_path)], env=env, cwd=ROOT,
-                             stdin=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    return Run(child.returncode, seconds, usage.ru_maxrss / 1024)
 
 
 def copy_seconds(csv_path: Path, database_url: str) -> float:

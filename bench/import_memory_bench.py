@@ -15,15 +15,9 @@ on the DATABASE_URL server when it is set, else a throwaway embedded PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import atexit
 import csv
-import os
 import random
-import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -33,6 +27,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import run_importer, scratch_folder  # noqa: E402
 from scratch_database import database_for  # noqa: E402
 
 from luma_pipeline.database import apply_schema  # noqa: E402
@@ -95,18 +90,6 @@ def add_event(url: str) -> None:
         conn.close()
 
 
-def run_import(path: Path, url: str, csv_dir: Path) -> tuple[int, float, float]:
-    """import_luma_attendance.py on the file in a child process: (exit code, seconds, peak MB)."""
-    env = {**os.environ, "DATABASE_URL": url, "CSV_DIR": str(csv_dir), "LOG_LEVEL": "INFO",
-           "IMPORT_MAX_ROWS": "2000000"}
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(ROOT / "import_luma_attendance.py"), str(path)],
-                          env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - started
-    print("\n".join(line for line in done.stderr.splitlines() if "rows=" in line))
-    return done.returncode, seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -121,9 +104,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Write the file, import it in a child process, report; 0 when the memory target is met."""
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="import-memory-bench-"))
-    if not args.keep:  # registered first, so it runs after the embedded server has stopped
-        atexit.register(shutil.rmtree, tmp, True)
+    tmp = scratch_folder("import-memory-bench-", args.keep)
     path = tmp / f"{EVENT_NAME.replace(':', '')} - Guests - 2025-09-03-10-00-00.csv"
     started = time.perf_counter()
     write_export(path, args.rows, people(random.Random(args.seed), args.people), args.seed)
@@ -131,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
           f"in {time.perf_counter() - started:.1f} s")
     url, where = database_for(tmp, args.keep, "import_memory_bench")
     add_event(url)
-    code, seconds, peak_mb = run_import(path, url, tmp / "csv")
+    run = run_importer(path, url, tmp / "csv", keep_log=True, LOG_LEVEL="INFO", IMPORT_MAX_ROWS="2000000")
+    print("\n".join(line for line in run.log.splitlines() if "rows=" in line))
+    code, seconds, peak_mb = run.code, run.seconds, run.peak_mb
     print(f"import_luma_attendance exit code {code}; {args.rows:,} rows in {seconds:.1f} s "
           f"({args.rows / seconds:,.0f} rows/s); database: {where}")
     ok = code == 0 and peak_mb <= TARGET_MB
