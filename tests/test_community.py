@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from luma_pipeline.database import apply_schema, copy_rows
 from luma_pipeline.importing.community import open_community, read_for
 from luma_pipeline.importing.identity import email_local_part, fold_name, name_key
-from luma_pipeline.importing.matching import Guest
-from luma_pipeline.importing.people_table import load_people_index
+from luma_pipeline.importing.matching import Guest, PeopleIndex
 from luma_pipeline.importing.plan import FileMatches, LocalIds, match_batch
 from luma_pipeline.importing.rows import GuestRow
 
@@ -127,6 +126,24 @@ def _rows(drawn: list[tuple]) -> list[GuestRow]:
             for number, (first, last, email, phone, school, gender, year) in enumerate(drawn, 2)]
 
 
+def _everyone(conn) -> PeopleIndex:
+    """The yardstick: the whole community in an index, as matching saw it before the importer read
+    only what a batch reaches (every person, every identifier, every check-in)."""
+    index = PeopleIndex()
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, first_name, last_name, gender, class_year, school FROM people")
+        for person_id, first, last, gender, class_year, school in cur.fetchall():
+            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year,
+                             fold_name(school) or None)
+        cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")
+        for kind, value, person_id in cur.fetchall():
+            index.add_identifier(kind, value, person_id)
+        cur.execute("SELECT event_id, person_id FROM attendance WHERE checked_in_at IS NOT NULL")
+        for event_id, person_id in cur.fetchall():
+            index.add_attendance(event_id, person_id)
+    return index
+
+
 def _match(index, rows: list[GuestRow], batch: int, read=None) -> list:
     """What the importer's matching stages for these rows, `batch` rows at a time; `read` reads the
     community for each batch first."""
@@ -147,7 +164,7 @@ def test_matching_over_what_is_read_is_matching_over_everyone(conn, community, l
     try:
         _store_community(conn, community, others)
         rows = _rows(listed)
-        everyone = _match(load_people_index(conn), rows, batch)
+        everyone = _match(_everyone(conn), rows, batch)
         reading = open_community(conn, set())
         assert _match(reading.index, rows, batch, lambda g: read_for(reading, g)) == everyone
     finally:
@@ -179,7 +196,7 @@ def test_every_holder_of_a_name_reached_by_a_typo_is_read(conn):
     reading = open_community(conn, set())
     matched = _match(reading.index, rows, 1, lambda g: read_for(reading, g))
     assert {1, 2} <= reading.people_read
-    assert matched == _match(load_people_index(conn), rows, 1)
+    assert matched == _match(_everyone(conn), rows, 1)
     assert matched[2] == {} and matched[3] == 1  # nobody found: a new person
 
 
@@ -195,5 +212,5 @@ def test_how_common_a_name_is_counts_the_whole_community(conn):
     assert reading.people_read == {1}
     assert (reading.index.first_counts["john"], reading.index.last_counts["lee"]) == (4, 4)
     matched = _match(reading.index, rows, 1)
-    assert matched == _match(load_people_index(conn), rows, 1)
+    assert matched == _match(_everyone(conn), rows, 1)
     assert matched[3] == 1  # a new person

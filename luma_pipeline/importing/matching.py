@@ -96,9 +96,9 @@ class Match:
 
 @dataclass
 class PeopleIndex:
-    """What matching needs about the people a guest list can be matched against: the whole
-    community (load_people_index), or only what a file's rows can reach (community.py), grown as
-    the file brings new people. Name counts and `population` are the whole community's either way."""
+    """What matching needs about the people a guest list can be matched against (in the importer
+    and the approvals, only what their guests can reach: community.py), grown as the list brings
+    new people. Name counts and `population` are the whole community's."""
 
     identifiers: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) → person
     phones: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))

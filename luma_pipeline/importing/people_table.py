@@ -1,13 +1,11 @@
-"""The people and person_identifiers tables: load what matching needs, and write what a staged
-guest list brings (new people, their fields by the snapshot rule, new identifiers)."""
+"""The people and person_identifiers tables: write what a staged guest list brings (new people,
+their fields by the snapshot rule, new identifiers)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from psycopg2.extras import execute_values
 
-from .identity import fold_name
-from .matching import PeopleIndex
 from .snapshots import EARLIEST, given_snapshots, merged_snapshots, merged_value, takes_incoming
 
 # A person's fields; those after `phone` come from registration answers (demographics.py).
@@ -16,31 +14,6 @@ ANSWERED_FIELDS = PERSON_FIELDS[4:]
 _FIELD_TYPES = {"class_year": "int"}
 STAGED_PEOPLE_COLUMNS = {"person_id": "int", **{f: _FIELD_TYPES.get(f, "text") for f in PERSON_FIELDS}}
 STAGED_IDENTIFIER_COLUMNS = {"kind": "text", "value": "text", "person_id": "int"}
-
-
-def load_people_index(conn) -> PeopleIndex:
-    """Every person's folded name, school and traits, every identifier, and who came to which
-    event (co-attendance evidence), in three queries: the whole community, as matching would see
-    it. The importer and the approvals read only what their guests reach (community.py); this is
-    the yardstick their tests compare that reading with."""
-    index = PeopleIndex()
-    with conn.cursor(name="people_names") as cur:  # server-side: 100,000 rows stream in pages
-        cur.itersize = 20_000
-        cur.execute("SELECT id, first_name, last_name, gender, class_year, school FROM people")
-        for person_id, first, last, gender, class_year, school in cur:
-            index.add_person(person_id, fold_name(first), fold_name(last), gender, class_year,
-                             fold_name(school) or None)
-    with conn.cursor(name="people_identifiers") as cur:
-        cur.itersize = 50_000
-        cur.execute("SELECT kind, value, person_id FROM person_identifiers ORDER BY created_at")
-        for kind, value, person_id in cur:
-            index.add_identifier(kind, value, person_id)
-    with conn.cursor(name="people_attended") as cur:
-        cur.itersize = 100_000
-        cur.execute("SELECT event_id, person_id FROM attendance WHERE checked_in_at IS NOT NULL")
-        for event_id, person_id in cur:
-            index.add_attendance(event_id, person_id)
-    return index
 
 
 def give_new_people_ids(conn, exported_at: datetime, dry_run: bool) -> dict[int, int]:
