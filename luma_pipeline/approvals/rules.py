@@ -69,12 +69,12 @@ class Decision:
     rule: str | None  # None: no rule admits the guest
 
 
-def decide(guest: Mapping, index: PeopleIndex, attended: Mapping[int, int], rules: Rules,
-           event_start: datetime | None) -> Decision:
-    """Match a pending guest (a `guest_from_entry` dict) to a known person, read-only, and apply
-    the rules. A guest matched to nobody has attended nothing."""
-    options = rules.matching
-    match = match_guest(guest_for_matching(guest, options, event_start), index, options.fuzzy_threshold)
+def decide(guest: Mapping, matched_as: Guest, index: PeopleIndex, attended: Mapping[int, int],
+           rules: Rules) -> Decision:
+    """Match a pending guest (a `guest_from_entry` dict; `matched_as`: guest_for_matching of it)
+    to a known person, read-only, and apply the rules. A guest matched to nobody has attended
+    nothing."""
+    match = match_guest(matched_as, index, rules.matching.fuzzy_threshold)
     count = attended.get(match.person_id, 0) if match.person_id is not None else 0
     return Decision(guest["guest_id"], guest.get("name"), guest.get("email"), match.person_id,
                     match.method, rules.admits(count, guest.get("email")))

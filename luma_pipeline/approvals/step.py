@@ -12,6 +12,7 @@ from typing import Mapping
 
 from ..config import ConfigError
 from ..importing.community import Community, open_community, read_for
+from ..importing.matching import Guest
 from ..luma.api import LumaAuthError, LumaClient, LumaError
 from ..luma.entries import guest_from_entry
 from ..runner import StepContext, StepResult
@@ -110,10 +111,11 @@ def approve_event(run: ApprovalRun, event: UpcomingEvent) -> None:
         return
     run.counts.events += 1
     pending = _pending(map(guest_from_entry, entries))
-    read_for(run.community, [guest_for_matching(g, run.rules.matching, event.start_at) for g in pending])
+    matched_as = [guest_for_matching(g, run.rules.matching, event.start_at) for g in pending]
+    read_for(run.community, matched_as)
     run.ctx.conn.rollback()  # nothing read stays open while Luma is called
-    for guest in pending:
-        settle_guest(run, event, guest)
+    for guest, as_guest in zip(pending, matched_as):
+        settle_guest(run, event, guest, as_guest)
 
 
 def _pending(guests) -> list[dict]:
@@ -128,13 +130,13 @@ def _pending(guests) -> list[dict]:
     return pending
 
 
-def settle_guest(run: ApprovalRun, event: UpcomingEvent, guest: dict) -> None:
+def settle_guest(run: ApprovalRun, event: UpcomingEvent, guest: dict, matched_as: Guest) -> None:
     """Decide about one pending guest, call Luma when the run may, and record it (one transaction)."""
     run.counts.pending += 1
     if (event.id, guest["guest_id"]) in run.done:
         run.counts.already_approved += 1
         return
-    decision = decide(guest, run.community.index, run.attended, run.rules, event.start_at)
+    decision = decide(guest, matched_as, run.community.index, run.attended, run.rules)
     outcome, status, message = "not-admitted", None, None
     if decision.rule is not None and run.mode == "dry-run":
         outcome = "would-approve"
