@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from luma_pipeline.database import apply_schema, copy_rows
-from luma_pipeline.importing.community import open_community, read_for
+from luma_pipeline.importing.community import full_name_key, open_community, read_for
 from luma_pipeline.importing.identity import email_local_part, fold_name, name_key
 from luma_pipeline.importing.matching import Guest, PeopleIndex
 from luma_pipeline.importing.plan import FileMatches, LocalIds, match_batch
@@ -65,6 +65,14 @@ def test_name_key_of_names_as_people_write_them(conn):
 @given(st.lists(st.text(min_size=1, max_size=12).filter(lambda t: "\x00" not in t), min_size=1, max_size=20))
 def test_name_key_agrees_on_any_text(conn, texts):
     assert _sql_keys(conn, "name_key", texts) == [re.sub("[^a-z]", "", fold_name(t)) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_a_full_names_key_is_its_parts_keys(first, last):
+    """community.full_name_key joins the parts' keys instead of folding the full name again."""
+    assert full_name_key(first, last) == name_key(f"{first} {last}")
+    assert full_name_key(fold_name(first), fold_name(last)) == name_key(f"{first} {last}")
 
 
 @settings(max_examples=40, deadline=None, derandomize=True,
@@ -173,7 +181,7 @@ def test_matching_over_what_is_read_is_matching_over_everyone(conn, community, l
 
 def test_a_short_list_reads_few_of_a_large_community(conn):
     """Three guests against 2,000 people of other names: the people read are the three's
-    namesakes and the owner of the one known email, not the community."""
+    namesakes, not the community; the one known email's owner is looked up, not read."""
     community = [("Ann", "Lee", "ann@x.org", None, None, None, None, set()),
                  ("Ann", "Lee", None, None, None, None, None, set()),
                  ("Bo", "Quist", "bo@x.org", None, None, None, None, set())]
@@ -183,7 +191,8 @@ def test_a_short_list_reads_few_of_a_large_community(conn):
                                                    ("Robert", "Q", "bo@x.org", None, None, None, None),
                                                    ("Cy", "Twill", None, None, None, None, None)])])
     assert reading.index.population == 2003
-    assert reading.people_read == {1, 2, 3}
+    assert reading.people_read == {1, 2}
+    assert reading.index.owner("email", "bo@x.org") == 3 and reading.events_read == {1, 2, 3}
 
 
 def test_every_holder_of_a_name_reached_by_a_typo_is_read(conn):

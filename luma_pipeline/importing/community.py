@@ -1,14 +1,16 @@
 """The part of the community one guest list can be matched against, read batch by batch: the cost
 of a file grows with its rows, not with the people known.
 
-For a batch of guests it reads the owners of their emails, phones and Luma user ids; for the guests
-those do not settle, the people whose names the cascade (matching.py) can reach: the same full
+For a batch of guests it reads who owns their emails, phones and Luma user ids, and the events
+those owners came to (an identifier settles its guest: the cascade needs its owner's id, and the
+events for co-attendance evidence, not the owner's name); for the guests those do not settle, the
+people whose names the cascade (matching.py) can reach: the same full
 name; else the same last name with a form or a typo of the first name, a form of the first name
 with a last name of the same initial and about the same length, the name swapped, two letters of a
 short first name swapped, the owners of the email's handle. Names are found by their keys
 (schema.sql's name_key, twin of identity.name_key): two names folded alike share a key, so a key
 lookup reads every person the in-memory rule could consult, and perhaps a few more, which is
-harmless. Of each person read: names, traits, school, identifiers and the events they came to;
+harmless. Of each person a name reaches: names, traits, school, identifiers and the events they came to;
 and, for every name met, how many people of the whole community carry it. The cascade then gives
 the answers it would give over an index of everyone."""
 from __future__ import annotations
@@ -21,7 +23,6 @@ from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, letter_swaps
 
 _PERSON_COLUMNS = "p.id, p.first_name, p.last_name, p.gender, p.class_year, p.school"
 _FULL_KEY = "name_key(p.first_name) || name_key(p.last_name)"
-_KINDS = ("luma_user_id", "email", "phone")  # in the cascade's order
 
 
 @dataclass
@@ -30,7 +31,8 @@ class Community:
 
     conn: object
     index: PeopleIndex
-    people_read: set[int] = field(default_factory=set)
+    people_read: set[int] = field(default_factory=set)  # read whole: names, traits, identifiers
+    events_read: set[int] = field(default_factory=set)  # people whose events are read
     full_keys_read: set[str] = field(default_factory=set)  # every holder of these full names is read
     counted: dict[str, set[str]] = field(default_factory=lambda: {"first": set(), "last": set()})
 
@@ -50,13 +52,17 @@ def read_for(community: Community, guests: list[Guest], known: Iterable[int] = (
     index = community.index
     with community.conn.cursor() as cur:
         owners = _identifier_owners(cur, guests)
-        _read_people(community, cur, {row[0] for row in owners} | set(known), owners)
+        for kind, value, person_id in owners:
+            index.note_owner(kind, value, person_id)
+        _read_events(community, cur, {person_id for _, _, person_id in owners} | set(known))
+        _read_people(community, cur, {person_id for kind, value, person_id in owners
+                                       if (kind, value) in index.by_name_match})
         unsettled = [g for g in guests if g.full_name and not _settled(index, g)]
-        named = _holders(community, cur, {name_key(g.full_name) for g in unsettled})
+        named = _holders(community, cur, {full_name_key(g.first, g.last) for g in unsettled})
         _read_people(community, cur, {row[0] for row in named}, named)
-        loose = _by_loose_name(cur, [g for g in unsettled  # the cascade stops at a holder
-                                     if not g.first or not index.by_full_name.get(g.full_name)])
-        loose += _holders(community, cur, {_full_key(row) for row in loose})
+        loose, typo_keys = _by_loose_name(cur, [g for g in unsettled  # the cascade stops at a holder
+                                                if not g.first or not index.by_full_name.get(g.full_name)])
+        loose += _holders(community, cur, {_full_key(row) for row in loose} | typo_keys)
         _read_people(community, cur, {row[0] for row in loose}, loose)
         named += loose
         _count_names(community, cur, "first", {g.first for g in unsettled} | {fold_name(r[1]) for r in named})
@@ -81,8 +87,14 @@ def _by_key(key: str, keys: str, columns: str = _PERSON_COLUMNS) -> str:
             f"LATERAL (SELECT {columns} FROM people p WHERE {key} = q.key OFFSET 0) AS p")
 
 
+def full_name_key(first: object, last: object) -> str:
+    """The name key of a full name (_FULL_KEY): folding goes a character at a time, so it is the
+    keys of its parts end to end, each computed once however many names it is part of."""
+    return name_key(first) + name_key(last)
+
+
 def _full_key(row: tuple) -> str:
-    return name_key(row[1]) + name_key(row[2])
+    return full_name_key(row[1], row[2])
 
 
 def _settled(index: PeopleIndex, guest: Guest) -> bool:
@@ -96,54 +108,56 @@ def _identifiers(guest: Guest) -> list[tuple[str, str]]:
     return [(kind, value) for kind, value in guest.identifiers if value]
 
 
-def _identifier_owners(cur, guests: list[Guest]) -> list[tuple]:
-    """The owners of the guests' identifiers (people rows), one lookup of the identifiers'
-    primary key per kind."""
-    values = {kind: sorted({value for g in guests for k, value in _identifiers(g) if k == kind})
-              for kind in _KINDS}
-    if not any(values.values()):
+def _identifier_owners(cur, guests: list[Guest]) -> list[tuple[str, str, int]]:
+    """(kind, value, owner) of the guests' identifiers that someone owns: one probe of the
+    identifiers' primary key each (OFFSET 0: with thousands of values the planner would rather
+    scan every identifier)."""
+    asked = sorted({identifier for g in guests for identifier in _identifiers(g)})
+    if not asked:
         return []
-    by_kind = " UNION ALL ".join(f"SELECT person_id FROM person_identifiers "
-                                 f"WHERE kind = '{kind}' AND value = ANY(%({kind})s)" for kind in _KINDS)
-    cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN ({by_kind})", values)
+    cur.execute("SELECT i.* FROM unnest(%s::text[], %s::text[]) AS q (kind, value), "
+                "LATERAL (SELECT kind, value, person_id FROM person_identifiers i "
+                "WHERE i.kind = q.kind AND i.value = q.value OFFSET 0) AS i",
+                [[kind for kind, _ in asked], [value for _, value in asked]])
     return cur.fetchall()
 
 
-def _by_loose_name(cur, guests: list[Guest]) -> list[tuple]:
-    """The people whose names the fuzzy and loose rules can reach from these guests, who have no
-    holder of their full name (matching._fuzzy, _loose, _one_word)."""
+def _by_loose_name(cur, guests: list[Guest]) -> tuple[list[tuple], set[str]]:
+    """What the fuzzy and loose rules can reach from these guests, who have no holder of their
+    full name (matching._fuzzy, _loose, _one_word): people rows, and the full-name keys of the
+    names one typo away (their holders are read whole)."""
     keys = _LooseKeys()
     for guest in guests:
         keys.add(guest)
     if keys.empty():
-        return []
+        return [], set()
     arguments = keys.arguments()
     cur.execute(f"""
         {_typo_branch("last_name", "first_name", "first_typos")}
         UNION {_typo_branch("first_name", "last_name", "last_typos")}""", arguments)
-    people = {tuple(row) for *row, typo, target in cur.fetchall()
-              if is_typo(target, fold_name(row[1] if typo == "first_name" else row[2]))}
+    typo_keys = {full_name_key(first, last) for first, last, typo, target in cur.fetchall()
+                 if is_typo(target, fold_name(first if typo == "first_name" else last))}
     cur.execute(f"""
         {_by_key(_FULL_KEY, "%(full)s")}
         UNION {_by_key("name_key(p.last_name)", "%(last)s")}
         UNION SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id IN (
             SELECT person_id FROM person_identifiers
             WHERE kind = 'email' AND email_local_part(value) = ANY(%(handles)s))""", arguments)
-    return list(people.union(cur.fetchall()))
+    return cur.fetchall(), typo_keys
 
 
 def _typo_branch(by: str, typo: str, name: str) -> str:
-    """People of a name key `by` whose other name has a given initial and a key length in a range
-    (people_*_name_keys_idx), each with the name it may be a typo of (`target`); a typo that starts
-    with a digit has no initial to look up by."""
+    """The names (first, last) of a name key `by` whose other name has a given initial and a key
+    length in a range (people_*_name_keys_idx), each with the name it may be a typo of (`target`);
+    a typo that starts with a digit has no initial to look up by."""
     return f"""
-        SELECT {_PERSON_COLUMNS}, '{typo}', q.target FROM people p
+        SELECT p.first_name, p.last_name, '{typo}', q.target FROM people p
         JOIN unnest(%({name}_key)s::text[], %({name}_initial)s::text[], %({name}_length)s::int[],
                     %({name}_target)s::text[]) AS q (key, initial, length, target)
           ON name_key(p.{by}) = q.key AND left(name_key(p.{typo}), 1) = q.initial
          AND length(name_key(p.{typo})) BETWEEN q.length - 1 AND q.length + 1
         UNION
-        SELECT {_PERSON_COLUMNS}, '{typo}', q.target FROM people p
+        SELECT p.first_name, p.last_name, '{typo}', q.target FROM people p
         JOIN unnest(%({name}_digit_key)s::text[], %({name}_digit_length)s::int[],
                     %({name}_digit_target)s::text[]) AS q (key, length, target)
           ON name_key(p.{by}) = q.key
@@ -173,13 +187,13 @@ class _LooseKeys:
         if not last:
             return  # one word: only its holders (read by the full name)
         for form in name_forms(first):
-            self.full.add(name_key(f"{form} {last}"))
+            self.full.add(full_name_key(form, last))
             if len(last) >= TYPO_MIN_LENGTH:
                 self.last_typos.add((name_key(form), last[0], len(name_key(last)), last))
         if len(first) >= TYPO_MIN_LENGTH:
             self.first_typos.add((name_key(last), first[0], len(name_key(first)), first))
         swapped = [(last, first)] + [(swap, last) for swap in letter_swaps(first)]
-        self.full.update(name_key(f"{a} {b}") for a, b in swapped)
+        self.full.update(full_name_key(a, b) for a, b in swapped)
         local = email_local_part(guest.email)
         if is_handle(local, first, last):
             self.handles.add(local)
@@ -233,10 +247,19 @@ def _read_people(community: Community, cur, people: set[int], rows: list[tuple] 
                 "ORDER BY created_at", [ids])
     for kind, value, person_id in cur.fetchall():
         index.add_identifier(kind, value, person_id)
+    _read_events(community, cur, set(ids))
+
+
+def _read_events(community: Community, cur, people: set[int]) -> None:
+    """Add the events these people came to, for those whose events are not read yet."""
+    ids = sorted(people - community.events_read)
+    if not ids:
+        return
+    community.events_read.update(ids)
     cur.execute("SELECT event_id, person_id FROM attendance WHERE checked_in_at IS NOT NULL "
                 "AND person_id = ANY(%s)", [ids])
     for event_id, person_id in cur.fetchall():
-        index.add_attendance(event_id, person_id)
+        community.index.add_attendance(event_id, person_id)
 
 
 def _count_names(community: Community, cur, part: str, names: set[str]) -> None:

@@ -161,6 +161,12 @@ class PeopleIndex:
                 self._by_local_part[email_local_part(value)].add(person_id)
         return True
 
+    def note_owner(self, kind: str, value: str, person_id: int) -> None:
+        """Know who owns an identifier without reading that person (community.py reads in full
+        only the people a name can reach): the owner is found, and other identifiers of theirs are
+        not needed to settle this one."""
+        self.identifiers.setdefault((kind, value), person_id)
+
     def local_parts(self, person_id: int) -> set[str]:
         """The local parts of a person's emails (email_local_part)."""
         return {email_local_part(e) for e in self.emails.get(person_id, ())} - {""}
