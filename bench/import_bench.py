@@ -14,6 +14,10 @@ Luma user id, so matching goes by email, phone and name). Then measures, each be
   and the import's time over it (at most 25 times);
 - pairwise precision (at least 0.997) and recall (at least 0.975) of matching against the truth,
   and the review queue (at most 2% of the rows, at least half of its items truly one person);
+- PostgreSQL's own time to write what the import wrote (the new people, their identifiers and the
+  attendance rows again, plain INSERT ... SELECT with every key and foreign key checked, rolled
+  back; median of 5): the floor under any importer that keeps the schema's checks, printed beside
+  COPY (no target: it is the yardstick for the two above);
 - a 10-row guest list (7 people the big list brought, 3 never seen) of another event against the
   same community, imported the same way: the median wall time of 3 runs, each a different list of
   its own event (the same bytes are imported once), at most 1 s.
@@ -118,6 +122,46 @@ def timed_copy(cur, csv_path: Path) -> float:
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
         cur.copy_expert("COPY copied FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
     return time.perf_counter() - started
+
+
+# -- the database's own time for the import's writes ----------------------------------------------
+
+def writes_seconds(database_url: str, known: int) -> tuple[float, int]:
+    """PostgreSQL's own time to write what the import wrote, with the schema's keys, indexes and
+    foreign keys checked as the import meets them: the file's new people again (people.id past
+    `known`), their identifiers (each value made new) and the event's attendance rows again (for
+    another event), each a plain INSERT ... SELECT of rows already at hand, no matching, in one
+    transaction rolled back. The median seconds of COPY_RUNS runs, and the rows written."""
+    with closing(psycopg2.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("SET jit = off")
+        runs = [timed_writes(conn, cur, known) for _ in range(COPY_RUNS)]
+    return statistics.median(seconds for seconds, _ in runs), runs[0][1]
+
+
+def timed_writes(conn, cur, known: int) -> tuple[float, int]:
+    """One run of writes_seconds, rolled back."""
+    cur.execute("SELECT max(id) FROM people")
+    offset = cur.fetchone()[0] - known  # the copies' ids: past every person there is
+    cur.execute("INSERT INTO events (name) VALUES ('writes yardstick') RETURNING id")
+    event_id = cur.fetchone()[0]
+    started = time.perf_counter()
+    cur.execute("""INSERT INTO people (id, first_name, last_name, email, phone, field_snapshots)
+                   SELECT id + %s, first_name, last_name, email, phone, field_snapshots FROM people
+                   WHERE id > %s""", [offset, known])
+    people = cur.rowcount
+    cur.execute("""INSERT INTO person_identifiers (kind, value, person_id)
+                   SELECT kind, value || '.again', person_id + %s FROM person_identifiers
+                   WHERE person_id > %s""", [offset, known])
+    identifiers = cur.rowcount
+    cur.execute("""INSERT INTO attendance (event_id, person_id, luma_guest_id, approval_status, registered_at,
+                                           checked_in_at, registration_answers, snapshot_at, field_snapshots,
+                                           match_method, match_score)
+                   SELECT %s, person_id, luma_guest_id, approval_status, registered_at, checked_in_at,
+                          registration_answers, snapshot_at, field_snapshots, match_method, match_score
+                   FROM attendance WHERE event_id <> %s""", [event_id, event_id])
+    seconds = time.perf_counter() - started
+    conn.rollback()
+    return seconds, people + identifiers + cur.rowcount
 
 
 # -- small lists -----------------------------------------------------------------------------------
@@ -397,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
           f"peak {big.peak_mb:,.0f} MB; PostgreSQL's COPY of the file: {copy * 1000:,.1f} ms (median of {COPY_RUNS})")
     with closing(psycopg2.connect(url)) as conn:
         result = Result(conn, crowd)
+    writes, written = writes_seconds(url, crowd.known)
+    print(f"PostgreSQL alone writing the {written:,} rows the import wrote (new people, their identifiers, "
+          f"attendance; keys and foreign keys checked, no matching): {writes:.2f} s (median of {COPY_RUNS}), "
+          f"{writes / copy:.1f}× COPY; the import's time over it: {big.seconds / writes:.1f}×")
     explain(args, crowd, result)
     smalls = time_small_lists(crowd, url, tmp)
     small = statistics.median(run.seconds for run in smalls)

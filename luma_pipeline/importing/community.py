@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..database import copy_rows, create_temp_table
 from .identity import email_local_part, fold_name, is_handle, is_typo, name_forms, name_key
 from .matching import TYPO_MIN_LENGTH, Guest, PeopleIndex, letter_swaps
 
@@ -109,17 +110,20 @@ def _identifiers(guest: Guest) -> list[tuple[str, str]]:
 
 
 def _identifier_owners(cur, guests: list[Guest]) -> list[tuple[str, str, int]]:
-    """(kind, value, owner) of the guests' identifiers that someone owns: one probe of the
-    identifiers' primary key each (OFFSET 0: with thousands of values the planner would rather
-    scan every identifier)."""
+    """(kind, value, owner) of the guests' identifiers that someone owns: the identifiers are
+    COPYed into a temporary table, then each is one probe of the identifiers' primary key
+    (OFFSET 0: with thousands of them the planner would rather scan every identifier)."""
     asked = sorted({identifier for g in guests for identifier in _identifiers(g)})
     if not asked:
         return []
-    cur.execute("SELECT i.* FROM unnest(%s::text[], %s::text[]) AS q (kind, value), "
+    create_temp_table(cur, "asked_identifiers", {"kind": "text", "value": "text"})
+    copy_rows(cur, "asked_identifiers", ["kind", "value"], asked)
+    cur.execute("SELECT i.* FROM asked_identifiers AS q, "
                 "LATERAL (SELECT kind, value, person_id FROM person_identifiers i "
-                "WHERE i.kind = q.kind AND i.value = q.value OFFSET 0) AS i",
-                [[kind for kind, _ in asked], [value for _, value in asked]])
-    return cur.fetchall()
+                "WHERE i.kind = q.kind AND i.value = q.value OFFSET 0) AS i")
+    owners = cur.fetchall()
+    cur.execute("DROP TABLE asked_identifiers")
+    return owners
 
 
 def _by_loose_name(cur, guests: list[Guest]) -> tuple[list[tuple], set[str]]:
