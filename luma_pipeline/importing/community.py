@@ -113,7 +113,7 @@ def _identifier_owners(cur, guests: list[Guest]) -> list[tuple[str, str, int]]:
     """(kind, value, owner) of the guests' identifiers that someone owns: the identifiers are
     COPYed into a temporary table, then each is one probe of the identifiers' primary key
     (OFFSET 0: with thousands of them the planner would rather scan every identifier)."""
-    asked = sorted({identifier for g in guests for identifier in _identifiers(g)})
+    asked = {identifier for g in guests for identifier in _identifiers(g)}
     if not asked:
         return []
     create_temp_table(cur, "asked_identifiers", {"kind": "text", "value": "text"})

@@ -115,6 +115,7 @@ def _extra_names() -> tuple[dict[str, set[str]], frozenset[str]]:
 
 
 @lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def name_forms(folded_first: str) -> frozenset[str]:
     """A folded first name with its nicknames and the names it is a nickname of (Bob ↔ Robert),
     from the `nicknames` dataset and nicknames_extra.csv."""
@@ -154,7 +155,7 @@ def is_typo(a: str, b: str, min_length: int = TYPO_MIN_LENGTH) -> bool:
     apart after the same first letter (people rarely get their first letter wrong, while Kalavia
     and Valavia, Aiden and Jaiden are names of their own)."""
     return (a != b and min(len(a), len(b)) >= min_length and a[:1] == b[:1]
-            and OSA.distance(a, b) <= 1)
+            and abs(len(a) - len(b)) <= 1 and OSA.distance(a, b) <= 1)
 
 
 def email_local_part(email: str | None) -> str:
@@ -191,9 +192,16 @@ def is_handle(local: str, first: str, last: str) -> bool:
 def _built_from_name(letters: str, first: str, last: str) -> bool:
     """Whether a local part's letters are the name (any form of the first name) as people write
     it in an address."""
+    built = _address_forms(first, last)
+    return letters in built or any(is_typo(letters, form, 4) for form in built if form)
+
+
+@lru_cache(maxsize=50_000)
+def _address_forms(first: str, last: str) -> frozenset[str]:
+    """The ways people write a name (any form of the first name) in an email address."""
     surname = last.replace(" ", "")
     built = {surname}
     for given in name_forms(first.replace(" ", "")):
         built |= {given, given + surname, surname + given, given[:1] + surname, given + surname[:1],
                   surname + given[:1], given[:1] + surname[:1]}
-    return letters in built or any(is_typo(letters, form, 4) for form in built if form)
+    return frozenset(built)

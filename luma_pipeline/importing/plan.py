@@ -70,7 +70,7 @@ def match_batch(rows: list[GuestRow], index: PeopleIndex, ids: LocalIds, found: 
                              row.guest.phone, *(row.person_fields.get(f) for f in ANSWERED_FIELDS)))
         batch.guests.append((staged_id, row.number, row.luma_guest_id, row.approval_status,
                              row.registered_at, row.checked_in_at, row.invite_token,
-                             json.dumps(row.answers, ensure_ascii=False), method, score))
+                             json.dumps(row.answers, ensure_ascii=False) if row.answers else "{}", method, score))
     return batch
 
 
