@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import tracemalloc
 from datetime import datetime, timezone
 
@@ -180,10 +181,15 @@ def people_ids(db) -> list[int]:
     return [person_id for (person_id,) in table(db, "SELECT id FROM people ORDER BY id")]
 
 
+def reading_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("read-ahead")]
+
+
 def test_a_failed_file_uses_up_no_person_ids(event, db, csv_dir, monkeypatch):
     monkeypatch.setattr(step, "BATCH_ROWS", 2)  # two new people matched before the bad row is read
     write_csv(csv_dir / "a-bad.csv", COLUMNS, [GUESTS[0], GUESTS[1], dict(GUESTS[2], created_at="soon")])
     assert import_luma_attendance.main([]) == 1
+    assert reading_threads() == []  # the batch read ahead in a second thread left nothing running
     write_csv(csv_dir / "b-good.csv", COLUMNS, GUESTS[:2])
 
     assert import_luma_attendance.main([]) == 0

@@ -239,13 +239,15 @@ def _read_people(community: Community, cur, people: set[int], rows: list[tuple] 
     if missing:
         cur.execute(f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ANY(%s)", [missing])
         rows += cur.fetchall()
-    index, ids = community.index, sorted(new)
+    index, ids, names = community.index, sorted(new), set()
     for person_id, first, last, gender, class_year, school in sorted(rows, key=lambda row: row[0]):
         if person_id in new:
             first, last = fold_name(first), fold_name(last)
             index.place_person(person_id, first, last, gender, class_year, fold_name(school) or None)
             new.discard(person_id)
-            _in_order(index.by_full_name.get(f"{first} {last}".strip()))
+            names.add(f"{first} {last}".strip())
+    for name in names:  # each name's holders put in order once, however many were read
+        _in_order(index.by_full_name.get(name))
     community.people_read.update(ids)
     cur.execute("SELECT kind, value, person_id FROM person_identifiers WHERE person_id = ANY(%s) "
                 "ORDER BY created_at", [ids])

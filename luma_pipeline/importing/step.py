@@ -8,6 +8,8 @@ import csv
 import logging
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import chain, islice
@@ -38,7 +40,7 @@ from .imported_files import (
 from .inbox import FileFacts, file_facts, in_inbox, move_into, put_aside
 from .community import Community, open_community, read_for
 from .plan import FileMatches, LocalIds, match_batch
-from .rows import ImportOptions, export_time, guest_rows, resolve_event
+from .rows import GuestRow, ImportOptions, export_time, guest_rows, resolve_event
 from .staging import Written, stage, start_staging, write_staged
 
 log = logging.getLogger(__name__)
@@ -159,13 +161,13 @@ def _import_rows(conn, file: GuestFile, records: Iterator[tuple[int, dict]], eve
     batch can be matched against); return what matching found."""
     found = FileMatches(event_guest_ids(conn, event.id))
     start_staging(conn)
-    for batch in _batches(records, BATCH_ROWS):
-        rows, skipped = guest_rows(batch, file, options, event)
-        report.rows, report.skipped = report.rows + len(batch), report.skipped + skipped
-        read_for(community, [row.guest for row in rows],
-                 {found.event_guests[r.luma_guest_id] for r in rows if r.luma_guest_id in found.event_guests})
-        stage(conn, match_batch(rows, community.index, ids, found, event.id, file.path.name,
-                                options.fuzzy_threshold))
+    with closing(_read_ahead(records, file, options, event)) as batches:  # no reading left behind
+        for batch, rows, skipped in batches:
+            report.rows, report.skipped = report.rows + len(batch), report.skipped + skipped
+            read_for(community, [row.guest for row in rows],
+                     {found.event_guests[r.luma_guest_id] for r in rows if r.luma_guest_id in found.event_guests})
+            stage(conn, match_batch(rows, community.index, ids, found, event.id, file.path.name,
+                                    options.fuzzy_threshold))
     return found
 
 
@@ -185,6 +187,25 @@ def _report_written(conn, found: FileMatches, event: EventRef, ids: LocalIds, re
         {**item, "person_id": ids.resolve(item["person_id"]),
          "candidate_person_id": ids.resolve(item["candidate_person_id"])} for item in found.review])
     report.attendees = mark_imported(conn, event.id, exported_at)
+
+
+def _read_ahead(records: Iterator[tuple[int, dict]], file: GuestFile, options: ImportOptions,
+                event: EventRef) -> Iterator[tuple[list, list[GuestRow], int]]:
+    """The file's batches, each with its guest rows and how many rows were skipped (guest_rows),
+    the next one read while this one is matched and staged: in a second thread, which runs while
+    this one waits on PostgreSQL (psycopg2 lets go of the interpreter then). One batch at a time is
+    read, in order; an error reading one is raised when that batch is asked for."""
+    batches = _batches(records, BATCH_ROWS)
+
+    def read_next() -> tuple[list, list[GuestRow], int] | None:
+        batch = next(batches, None)
+        return None if batch is None else (batch, *guest_rows(batch, file, options, event))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
+        pending = reader.submit(read_next)
+        while (ready := pending.result()) is not None:
+            pending = reader.submit(read_next)
+            yield ready
 
 
 def _batches(records: Iterable, size: int) -> Iterator[list]:
