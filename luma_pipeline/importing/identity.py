@@ -115,7 +115,6 @@ def _extra_names() -> tuple[dict[str, set[str]], frozenset[str]]:
 
 
 @lru_cache(maxsize=100_000)
-@lru_cache(maxsize=50_000)
 def name_forms(folded_first: str) -> frozenset[str]:
     """A folded first name with its nicknames and the names it is a nickname of (Bob ↔ Robert),
     from the `nicknames` dataset and nicknames_extra.csv."""
